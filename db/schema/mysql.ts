@@ -1,0 +1,145 @@
+import { bigint, boolean, customType, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
+import type { ChannelType, GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
+
+// JSON kept as LONGTEXT: MariaDB's JSON is an alias of it, and mysql2 hands it back as a string.
+const json = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => 'longtext',
+    toDriver: v => JSON.stringify(v),
+    fromDriver: v => (typeof v === 'string' ? JSON.parse(v) : v) as T,
+  })(name)
+
+const ms = (name: string) => bigint(name, { mode: 'number' })
+
+export const groups = mysqlTable('groups', {
+  id: int('id').autoincrement().primaryKey(),
+  name: varchar('name', { length: 100 }).notNull().unique(),
+  displayName: varchar('display_name', { length: 255 }).notNull().default(''),
+  description: varchar('description', { length: 2000 }).notNull().default(''),
+  type: varchar('type', { length: 16 }).$type<GroupType>().notNull().default('standard'),
+  channel: varchar('channel', { length: 32 }).$type<ChannelType>().notNull(),
+  upstreams: json<Upstream[]>('upstreams').notNull(),
+  testModel: varchar('test_model', { length: 255 }).notNull().default(''),
+  validationPath: varchar('validation_path', { length: 500 }).notNull().default(''),
+  models: json<string[]>('models').notNull(),
+  priority: int('priority').notNull().default(0),
+  modelRedirects: json<Record<string, string>>('model_redirects').notNull(),
+  modelRedirectStrict: boolean('model_redirect_strict').notNull().default(false),
+  paramOverrides: json<Record<string, unknown>>('param_overrides').notNull(),
+  headerRules: json<HeaderRule[]>('header_rules').notNull(),
+  config: json<Record<string, unknown>>('config').notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  sort: int('sort').notNull().default(0),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const groupSubGroups = mysqlTable('group_sub_groups', {
+  id: int('id').autoincrement().primaryKey(),
+  groupId: int('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  subGroupId: int('sub_group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  weight: int('weight').notNull().default(1),
+}, t => [uniqueIndex('group_sub_groups_pair').on(t.groupId, t.subGroupId), index('group_sub_groups_sub').on(t.subGroupId)])
+
+export const apiKeys = mysqlTable('api_keys', {
+  id: int('id').autoincrement().primaryKey(),
+  groupId: int('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  keyHash: varchar('key_hash', { length: 64 }).notNull(),
+  keyCiphertext: text('key_ciphertext').notNull(),
+  status: varchar('status', { length: 16 }).$type<KeyStatus>().notNull().default('active'),
+  notes: varchar('notes', { length: 1000 }).notNull().default(''),
+  requestCount: int('request_count').notNull().default(0),
+  failureCount: int('failure_count').notNull().default(0),
+  consecutiveFailures: int('consecutive_failures').notNull().default(0),
+  cooldownUntil: ms('cooldown_until'),
+  lastError: text('last_error'),
+  lastUsedAt: ms('last_used_at'),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+}, t => [
+  uniqueIndex('api_keys_group_hash').on(t.groupId, t.keyHash),
+  index('api_keys_group_status').on(t.groupId, t.status, t.id),
+])
+
+export const proxyKeys = mysqlTable('proxy_keys', {
+  id: int('id').autoincrement().primaryKey(),
+  name: varchar('name', { length: 255 }).notNull(),
+  keyHash: varchar('key_hash', { length: 64 }).notNull().unique(),
+  masked: varchar('masked', { length: 64 }).notNull(),
+  groupIds: json<number[]>('group_ids').notNull(),
+  models: json<string[]>('models').notNull(),
+  rpm: int('rpm').notNull().default(0),
+  tpm: int('tpm').notNull().default(0),
+  maxConcurrency: int('max_concurrency').notNull().default(0),
+  budgetTokens: bigint('budget_tokens', { mode: 'number' }).notNull().default(0),
+  budgetPeriod: varchar('budget_period', { length: 16 }).notNull().default('none'),
+  expiresAt: ms('expires_at'),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const requestLogs = mysqlTable('request_logs', {
+  id: varchar('id', { length: 32 }).primaryKey(),
+  time: ms('time').notNull(),
+  groupId: int('group_id'),
+  groupName: varchar('group_name', { length: 100 }).notNull().default(''),
+  parentGroupId: int('parent_group_id'),
+  keyId: int('key_id'),
+  keyMasked: varchar('key_masked', { length: 64 }).notNull().default(''),
+  proxyKeyId: int('proxy_key_id'),
+  model: varchar('model', { length: 255 }).notNull().default(''),
+  upstreamModel: varchar('upstream_model', { length: 255 }).notNull().default(''),
+  path: varchar('path', { length: 1000 }).notNull().default(''),
+  upstream: varchar('upstream', { length: 500 }).notNull().default(''),
+  status: int('status').notNull(),
+  success: boolean('success').notNull(),
+  type: varchar('type', { length: 8 }).$type<'retry' | 'final'>().notNull(),
+  stream: boolean('stream').notNull().default(false),
+  durationMs: int('duration_ms').notNull().default(0),
+  ttftMs: int('ttft_ms'),
+  promptTokens: int('prompt_tokens').notNull().default(0),
+  completionTokens: int('completion_tokens').notNull().default(0),
+  cachedTokens: int('cached_tokens').notNull().default(0),
+  error: text('error'),
+  ip: varchar('ip', { length: 64 }).notNull().default(''),
+  userAgent: varchar('user_agent', { length: 500 }).notNull().default(''),
+  requestBody: text('request_body'),
+  responseBody: text('response_body'),
+}, t => [
+  index('request_logs_time').on(t.time),
+  index('request_logs_group_time').on(t.groupId, t.time),
+  index('request_logs_key_time').on(t.keyId, t.time),
+])
+
+export const hourlyStats = mysqlTable('hourly_stats', {
+  id: int('id').autoincrement().primaryKey(),
+  groupId: int('group_id').notNull(),
+  model: varchar('model', { length: 255 }).notNull(),
+  hour: ms('hour').notNull(),
+  requests: int('requests').notNull().default(0),
+  failures: int('failures').notNull().default(0),
+  promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+  completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+}, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
+
+export const settings = mysqlTable('settings', {
+  key: varchar('key', { length: 100 }).primaryKey(),
+  value: json<unknown>('value').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const tasks = mysqlTable('tasks', {
+  id: varchar('id', { length: 40 }).primaryKey(),
+  type: varchar('type', { length: 40 }).notNull(),
+  groupId: int('group_id'),
+  state: varchar('state', { length: 16 }).$type<TaskState>().notNull(),
+  processed: int('processed').notNull().default(0),
+  total: int('total').notNull().default(0),
+  result: json<unknown>('result'),
+  error: text('error'),
+  instanceId: varchar('instance_id', { length: 64 }).notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+}, t => [index('tasks_state').on(t.state)])

@@ -1,0 +1,145 @@
+import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { ChannelType, GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
+
+const json = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => 'text',
+    toDriver: v => JSON.stringify(v),
+    fromDriver: v => JSON.parse(v) as T,
+  })(name)
+
+const bool = (name: string) => integer(name, { mode: 'boolean' })
+const ms = (name: string) => integer(name)
+
+export const groups = sqliteTable('groups', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name').notNull().default(''),
+  description: text('description').notNull().default(''),
+  type: text('type').$type<GroupType>().notNull().default('standard'),
+  channel: text('channel').$type<ChannelType>().notNull(),
+  upstreams: json<Upstream[]>('upstreams').notNull(),
+  testModel: text('test_model').notNull().default(''),
+  validationPath: text('validation_path').notNull().default(''),
+  models: json<string[]>('models').notNull(),
+  priority: integer('priority').notNull().default(0),
+  modelRedirects: json<Record<string, string>>('model_redirects').notNull(),
+  modelRedirectStrict: bool('model_redirect_strict').notNull().default(false),
+  paramOverrides: json<Record<string, unknown>>('param_overrides').notNull(),
+  headerRules: json<HeaderRule[]>('header_rules').notNull(),
+  config: json<Record<string, unknown>>('config').notNull(),
+  enabled: bool('enabled').notNull().default(true),
+  sort: integer('sort').notNull().default(0),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const groupSubGroups = sqliteTable('group_sub_groups', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  subGroupId: integer('sub_group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  weight: integer('weight').notNull().default(1),
+}, t => [uniqueIndex('group_sub_groups_pair').on(t.groupId, t.subGroupId), index('group_sub_groups_sub').on(t.subGroupId)])
+
+export const apiKeys = sqliteTable('api_keys', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  keyHash: text('key_hash').notNull(),
+  keyCiphertext: text('key_ciphertext').notNull(),
+  status: text('status').$type<KeyStatus>().notNull().default('active'),
+  notes: text('notes').notNull().default(''),
+  requestCount: integer('request_count').notNull().default(0),
+  failureCount: integer('failure_count').notNull().default(0),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  cooldownUntil: ms('cooldown_until'),
+  lastError: text('last_error'),
+  lastUsedAt: ms('last_used_at'),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+}, t => [
+  uniqueIndex('api_keys_group_hash').on(t.groupId, t.keyHash),
+  index('api_keys_group_status').on(t.groupId, t.status, t.id),
+])
+
+export const proxyKeys = sqliteTable('proxy_keys', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  keyHash: text('key_hash').notNull().unique(),
+  masked: text('masked').notNull(),
+  groupIds: json<number[]>('group_ids').notNull(),
+  models: json<string[]>('models').notNull(),
+  rpm: integer('rpm').notNull().default(0),
+  tpm: integer('tpm').notNull().default(0),
+  maxConcurrency: integer('max_concurrency').notNull().default(0),
+  budgetTokens: integer('budget_tokens').notNull().default(0),
+  budgetPeriod: text('budget_period').notNull().default('none'),
+  expiresAt: ms('expires_at'),
+  enabled: bool('enabled').notNull().default(true),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const requestLogs = sqliteTable('request_logs', {
+  id: text('id').primaryKey(),
+  time: ms('time').notNull(),
+  groupId: integer('group_id'),
+  groupName: text('group_name').notNull().default(''),
+  parentGroupId: integer('parent_group_id'),
+  keyId: integer('key_id'),
+  keyMasked: text('key_masked').notNull().default(''),
+  proxyKeyId: integer('proxy_key_id'),
+  model: text('model').notNull().default(''),
+  upstreamModel: text('upstream_model').notNull().default(''),
+  path: text('path').notNull().default(''),
+  upstream: text('upstream').notNull().default(''),
+  status: integer('status').notNull(),
+  success: bool('success').notNull(),
+  type: text('type').$type<'retry' | 'final'>().notNull(),
+  stream: bool('stream').notNull().default(false),
+  durationMs: integer('duration_ms').notNull().default(0),
+  ttftMs: integer('ttft_ms'),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  cachedTokens: integer('cached_tokens').notNull().default(0),
+  error: text('error'),
+  ip: text('ip').notNull().default(''),
+  userAgent: text('user_agent').notNull().default(''),
+  requestBody: text('request_body'),
+  responseBody: text('response_body'),
+}, t => [
+  index('request_logs_time').on(t.time),
+  index('request_logs_group_time').on(t.groupId, t.time),
+  index('request_logs_key_time').on(t.keyId, t.time),
+])
+
+export const hourlyStats = sqliteTable('hourly_stats', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull(),
+  model: text('model').notNull(),
+  hour: ms('hour').notNull(),
+  requests: integer('requests').notNull().default(0),
+  failures: integer('failures').notNull().default(0),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  cachedTokens: integer('cached_tokens').notNull().default(0),
+}, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: json<unknown>('value').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+})
+
+export const tasks = sqliteTable('tasks', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  groupId: integer('group_id'),
+  state: text('state').$type<TaskState>().notNull(),
+  processed: integer('processed').notNull().default(0),
+  total: integer('total').notNull().default(0),
+  result: json<unknown>('result'),
+  error: text('error'),
+  instanceId: text('instance_id').notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+}, t => [index('tasks_state').on(t.state)])

@@ -1,0 +1,13 @@
+import { lifecycle } from '../app'
+
+export default defineEventHandler((event) => {
+  if (lifecycle.draining) {
+    setResponseStatus(event, 503)
+    return { status: 'draining' }
+  }
+  if (!lifecycle.ready) {
+    setResponseStatus(event, 503)
+    return { status: 'starting' }
+  }
+  return { status: 'ready' }
+})

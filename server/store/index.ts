@@ -1,0 +1,10 @@
+import { createMemoryStore } from './memory'
+import { createRedisStore } from './redis'
+import type { Store } from './types'
+
+export type { Store } from './types'
+export { createMemoryStore, createRedisStore }
+
+export function createStore(redisUrl: string): Store {
+  return redisUrl ? createRedisStore(redisUrl) : createMemoryStore()
+}

@@ -1,0 +1,36 @@
+/**
+ * The coordination store: in-process for one instance, Redis for a cluster. Every method has
+ * the same meaning on both (tests/unit/store/conformance.test.ts runs one suite on each).
+ */
+export interface Store {
+  readonly kind: 'memory' | 'redis'
+
+  /** Plain values with an optional time to live (sessions, caches). */
+  get(key: string): Promise<string | null>
+  set(key: string, value: string, ttlMs?: number): Promise<void>
+  /** Sets only when absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
+  del(key: string): Promise<void>
+
+  /** Counter: adds `by`, starts the expiry on the first increment of a window; returns the new value. */
+  incr(key: string, by: number, ttlMs: number): Promise<number>
+
+  /** Lists for rotation: replace the whole list, append, remove every occurrence, read all. */
+  listReplace(key: string, items: string[]): Promise<void>
+  listPush(key: string, ...items: string[]): Promise<void>
+  listRemove(key: string, item: string): Promise<void>
+  listAll(key: string): Promise<string[]>
+  /** Atomically moves the head of the list to its tail and returns it (null when empty). */
+  rotate(key: string): Promise<string | null>
+
+  /** Leases: one owner at a time, lost unless renewed before `ttlMs` passes. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>
+  renewLease(name: string, owner: string, ttlMs: number): Promise<boolean>
+  releaseLease(name: string, owner: string): Promise<void>
+
+  /** Fire-and-forget messages to every instance, this one included. */
+  publish(channel: string, message: string): Promise<void>
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>
+
+  close(): Promise<void>
+}

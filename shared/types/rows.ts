@@ -1,0 +1,129 @@
+/**
+ * Database row shapes, the same for both dialects (tests/unit/db/schema-types.test.ts proves
+ * that db/schema/sqlite.ts and db/schema/mysql.ts infer exactly these).
+ * Times are epoch milliseconds; JSON columns are typed values.
+ */
+export type ChannelType = 'openai' | 'openai-response' | 'anthropic' | 'gemini'
+export type GroupType = 'standard' | 'aggregate'
+export type KeyStatus = 'active' | 'cooling' | 'invalid' | 'disabled'
+export type TaskState = 'running' | 'done' | 'failed'
+
+export type Upstream = { url: string; weight: number }
+export type HeaderRule = { name: string; value: string; action: 'set' | 'remove' }
+
+export type GroupRow = {
+  id: number
+  name: string
+  displayName: string
+  description: string
+  type: GroupType
+  channel: ChannelType
+  upstreams: Upstream[]
+  testModel: string
+  validationPath: string
+  models: string[]
+  priority: number
+  modelRedirects: Record<string, string>
+  modelRedirectStrict: boolean
+  paramOverrides: Record<string, unknown>
+  headerRules: HeaderRule[]
+  config: Record<string, unknown>
+  enabled: boolean
+  sort: number
+  createdAt: number
+  updatedAt: number
+}
+
+export type GroupSubGroupRow = { id: number; groupId: number; subGroupId: number; weight: number }
+
+export type ApiKeyRow = {
+  id: number
+  groupId: number
+  keyHash: string
+  keyCiphertext: string
+  status: KeyStatus
+  notes: string
+  requestCount: number
+  failureCount: number
+  consecutiveFailures: number
+  cooldownUntil: number | null
+  lastError: string | null
+  lastUsedAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export type ProxyKeyRow = {
+  id: number
+  name: string
+  keyHash: string
+  masked: string
+  groupIds: number[]
+  models: string[]
+  rpm: number
+  tpm: number
+  maxConcurrency: number
+  budgetTokens: number
+  budgetPeriod: string
+  expiresAt: number | null
+  enabled: boolean
+  createdAt: number
+  updatedAt: number
+}
+
+export type RequestLogRow = {
+  id: string
+  time: number
+  groupId: number | null
+  groupName: string
+  parentGroupId: number | null
+  keyId: number | null
+  keyMasked: string
+  proxyKeyId: number | null
+  model: string
+  upstreamModel: string
+  path: string
+  upstream: string
+  status: number
+  success: boolean
+  type: 'retry' | 'final'
+  stream: boolean
+  durationMs: number
+  ttftMs: number | null
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  error: string | null
+  ip: string
+  userAgent: string
+  requestBody: string | null
+  responseBody: string | null
+}
+
+export type HourlyStatRow = {
+  id: number
+  groupId: number
+  model: string
+  hour: number
+  requests: number
+  failures: number
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+}
+
+export type SettingRow = { key: string; value: unknown; updatedAt: number }
+
+export type TaskRow = {
+  id: string
+  type: string
+  groupId: number | null
+  state: TaskState
+  processed: number
+  total: number
+  result: unknown
+  error: string | null
+  instanceId: string
+  createdAt: number
+  updatedAt: number
+}
