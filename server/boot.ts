@@ -30,7 +30,7 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   const cipher = createKeyCipher(secrets.encryptionKey)
   await verifyEncryptionKey(db, cipher)
 
-  const store = createStore(config.redisUrl)
+  const store = createStore(config.redisUrl, config.redisKeyPrefix)
   onShutdown('store', store.close)
   if (store.kind === 'redis') {
     await Promise.race([

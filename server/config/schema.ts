@@ -101,6 +101,7 @@ const EnvSchema = z.object({
   }),
   DATABASE_DSN: text(),
   REDIS_DSN: text(),
+  REDIS_KEY_PREFIX: text('keygate:'),
   MAX_CONCURRENT_REQUESTS: int(1000, 1, 1_000_000, 'a whole number from 1 to 1000000'),
   TRUST_PROXY: bool(false),
   LOG_LEVEL: z.string().optional().transform((v, ctx) => {
@@ -131,6 +132,8 @@ export type Config = {
   encryptionKey: string
   database: DatabaseTarget
   redisUrl: string
+  /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string
   maxConcurrentRequests: number
   trustProxy: boolean
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
@@ -165,6 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: e.ENCRYPTION_KEY,
     database,
     redisUrl: parseRedisDsn(e.REDIS_DSN),
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -5,6 +5,6 @@ import type { Store } from './types'
 export type { Store } from './types'
 export { createMemoryStore, createRedisStore }
 
-export function createStore(redisUrl: string): Store {
-  return redisUrl ? createRedisStore(redisUrl) : createMemoryStore()
+export function createStore(redisUrl: string, prefix = 'keygate:'): Store {
+  return redisUrl ? createRedisStore(redisUrl, prefix) : createMemoryStore()
 }
