@@ -8,6 +8,7 @@ import { createKeyCipher } from './services/keyCipher'
 import { onChange, startChangeFeed } from './services/changes'
 import { loadSettings } from './services/settings'
 import { createStore } from './store'
+import { startProxyEngine } from './proxy/start'
 
 function describeTarget(config: Config) {
   return config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${config.database.url.replace(/\/\/[^@]*@/, '//***@')}`
@@ -48,6 +49,7 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   onChange(c => c.type === 'settings' ? loadSettings(db).then(() => {}) : undefined)
 
   // Subsystems start here, in order (each registers its own onShutdown):
+  await startProxyEngine(ctx)
   log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
   appReady()
   return ctx
