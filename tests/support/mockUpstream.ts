@@ -177,7 +177,8 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         contentSent++
       }
       if (res.destroyed) return
-      res.write(ev.data)
+      // Wait for each write to reach the socket, so a later cut loses nothing already "sent".
+      await new Promise<void>(r => res.write(ev.data, () => r()))
       if (ev.content) rec.chunkTimes.push(Date.now())
     }
     res.end()
