@@ -6,8 +6,7 @@ export type OutboundProxyEnv = { http: string; https: string; noProxy: string }
 let envProxy: OutboundProxyEnv = { http: '', https: '', noProxy: '' }
 export function configureOutboundProxy(p: OutboundProxyEnv) { envProxy = p }
 
-type Entry = { signature: string; dispatcher: Dispatcher }
-const byOrigin = new Map<string, Entry>()
+const agents = new Map<string, Dispatcher>()
 
 type AgentSettings = Pick<SettingsMap, 'connect_timeout' | 'response_header_timeout' | 'request_timeout' | 'idle_conn_timeout' | 'max_idle_conns' | 'proxy_url'>
 
@@ -33,22 +32,21 @@ function createDispatcher(s: AgentSettings): Dispatcher {
 }
 
 /**
- * One keep-alive pool per upstream origin and agent settings. When the settings that shape the
- * pool change, the old pool finishes its in-flight requests and closes; new requests use the new one.
+ * One keep-alive pool per upstream origin and agent settings, created on first use and shared
+ * by every group and request with the same pair. Groups with different timeouts or proxies for
+ * the same origin get separate pools, so one group's settings never close another's sockets.
+ * (A pool left behind by a settings change idles out its connections after idle_conn_timeout.)
  */
 export function dispatcherFor(origin: string, s: AgentSettings): Dispatcher {
-  const signature = signatureOf(s)
-  const cur = byOrigin.get(origin)
-  if (cur && cur.signature === signature) return cur.dispatcher
-  const dispatcher = createDispatcher(s)
-  byOrigin.set(origin, { signature, dispatcher })
-  if (cur) cur.dispatcher.close().catch(() => {})
-  return dispatcher
+  const id = `${origin}|${signatureOf(s)}`
+  let d = agents.get(id)
+  if (!d) agents.set(id, (d = createDispatcher(s)))
+  return d
 }
 
 /** Shutdown: lets in-flight requests finish, then closes every pool. */
 export async function closeAllDispatchers(): Promise<void> {
-  const all = [...byOrigin.values()]
-  byOrigin.clear()
-  await Promise.allSettled(all.map(e => e.dispatcher.close()))
+  const all = [...agents.values()]
+  agents.clear()
+  await Promise.allSettled(all.map(d => d.close()))
 }

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { request } from 'undici'
 import type { ChannelType } from '../../shared/types/rows'
-import { dispatcherFor } from './agents'
 import { joinUrl } from './channels'
 import { isGeminiOpenAiPath } from './channels/gemini'
 import { classifyFailure } from './classify'
@@ -12,7 +11,7 @@ import { createInjectedUsageStripper, createUsageTap, enqueueRequestLog, metrics
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
 import { redactSecret, upstreamErrorMessage } from './redact'
-import { settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
+import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { readCapped, relayResponse } from './relay'
 import { prepareRequest, type PreparedRequest } from './transform'
 import { pickWeighted } from './wrr'
@@ -119,7 +118,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
           method: ctx.method as 'POST',
           headers,
           body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : prepared.body,
-          dispatcher: dispatcherFor(upstream.origin, s.settings),
+          dispatcher: agentOf(upstream, s.settings),
           signal: controller.signal,
         })
       } catch (err) {

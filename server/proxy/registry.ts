@@ -1,12 +1,20 @@
+import type { Dispatcher } from 'undici'
 import { parseStatusRanges, type SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
 import { effectiveSettings, getSettings } from '../services/settings'
+import { dispatcherFor } from './agents'
 import { channelFor, type Channel } from './channels'
 import { KeyPool } from './keypool/pool'
 import { modelMatcher, type ModelMatcher } from './models'
 import type { WrrItem } from './wrr'
 
-export type UpstreamTarget = WrrItem & { url: string; origin: string }
+export type UpstreamTarget = WrrItem & {
+  url: string
+  origin: string
+  /** The pooled agent for this origin, valid while `agentSettings` is the group's current settings object. */
+  agent: Dispatcher | null
+  agentSettings: SettingsMap | null
+}
 export type SubGroupRef = WrrItem & { group: GroupRuntime }
 
 /** A group as the engine uses it: parsed once per load, shared by every request. */
@@ -39,17 +47,27 @@ export function settingsOf(g: GroupRuntime): GroupRuntime['cache'] {
   return g.cache
 }
 
+/** The upstream's keep-alive agent, looked up again only when the settings change. */
+export function agentOf(u: UpstreamTarget, settings: SettingsMap): Dispatcher {
+  if (u.agentSettings !== settings || !u.agent) {
+    u.agent = dispatcherFor(u.origin, settings)
+    u.agentSettings = settings
+  }
+  return u.agent
+}
+
 function groupServes(row: GroupRow): ModelMatcher {
   const redirected = new Set(Object.keys(row.modelRedirects ?? {}))
   if (row.modelRedirectStrict) return m => redirected.has(m)
-  const listed = modelMatcher(row.models ?? [])
+  // A group with no `models` is reachable by name (/proxy/{group}) or through an aggregate only.
+  const listed = row.models?.length ? modelMatcher(row.models) : () => false
   return m => redirected.has(m) || listed(m)
 }
 
 function upstreamsOf(row: GroupRow): UpstreamTarget[] {
   const out: UpstreamTarget[] = []
   for (const u of row.upstreams ?? []) {
-    try { out.push({ url: u.url, origin: new URL(u.url).origin, weight: u.weight, current: 0 }) } catch {}
+    try { out.push({ url: u.url, origin: new URL(u.url).origin, weight: u.weight, current: 0, agent: null, agentSettings: null }) } catch {}
   }
   return out
 }

@@ -115,7 +115,6 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     requests.push(rec)
     res.on('close', () => { if (!res.writableFinished) rec.abortedAt ??= Date.now() })
     res.on('finish', () => { rec.finishedAt = Date.now() })
-    req.socket.on('close', () => { if (!res.writableFinished) rec.abortedAt ??= Date.now() })
 
     const b = behaviourFor(rec.key)
     const flavour = flavourOf(u.pathname)
