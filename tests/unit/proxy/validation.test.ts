@@ -74,3 +74,41 @@ describe('validateKey', () => {
     expect(r.error).toBeTruthy()
   })
 })
+
+describe('outbound proxy', () => {
+  it("sends upstream traffic through the group's proxy_url", async () => {
+    const { createServer } = await import('node:http')
+    const net = await import('node:net')
+    const tunnels: string[] = []
+    const proxy = createServer((req, res) => {
+      // Plain forward-proxy request (absolute URL).
+      tunnels.push(`GET ${req.url}`)
+      res.writeHead(502).end()
+    })
+    const sockets: { destroy(): void }[] = []
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(`CONNECT ${req.url}`)
+      sockets.push(client)
+      const [host, port] = String(req.url).split(':')
+      const up = net.connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        up.write(head)
+        up.pipe(client)
+        client.pipe(up)
+      })
+      up.on('error', () => client.destroy())
+      client.on('error', () => up.destroy())
+    })
+    await new Promise<void>(r => proxy.listen(0, '127.0.0.1', r))
+    const port = (proxy.address() as { port: number }).port
+    try {
+      const r = await validateKey(groupRow({ upstreams: [{ url: mock.url, weight: 1 }], config: { proxy_url: `http://127.0.0.1:${port}` } }), KEY)
+      expect(r.ok).toBe(true)
+      expect(tunnels.length).toBeGreaterThan(0)
+      expect(tunnels[0]).toContain(new URL(mock.url).host)
+    } finally {
+      for (const so of sockets) so.destroy()
+      await new Promise<void>(r => proxy.close(() => r()))
+    }
+  })
+})
