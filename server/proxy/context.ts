@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApiFlavour, JsonBody } from './channels'
 import type { Engine } from './engine'
 import type { ProxyKeyRuntime } from './proxyKeys'
+import type { GroupRuntime } from './registry'
 
 /** One client request on its way through the engine. */
 export type RequestContext = {
@@ -23,6 +24,9 @@ export type RequestContext = {
   path: string
   ip: string
   userAgent: string
+  /** What the request asked for, once known (for the log of a request refused before any attempt). */
+  model: string
+  group: GroupRuntime | null
   clientGone: boolean
   /** Aborts the attempt in flight, if any. */
   abortAttempt: (() => void) | null

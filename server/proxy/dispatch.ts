@@ -185,7 +185,6 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
     return
   }
   const retryAfter = nearestWake !== null ? Math.max(1, (nearestWake - Date.now()) / 1000) : undefined
-  finished(ctx, candidates[0]!, 503, null, false)
   throw new ProxyError(503, 'no upstream key is available right now; try again later', 'no_available_key', retryAfter)
 }
 

@@ -9,9 +9,12 @@ import type { RequestContext } from './context'
 import { dispatch } from './dispatch'
 import { useEngine, type Engine } from './engine'
 import { ProxyError, sendError } from './errors'
+import { enqueueRequestLog, metrics } from './integrations'
 import { modelListBody, reachableModels, sendJson } from './modelList'
 import { admit, authenticate, clientCredential, release } from './proxyKeys'
 import type { GroupRuntime } from './registry'
+
+const EMPTY = Buffer.alloc(0)
 
 export type ProxyRoute = { kind: 'group'; group: string } | { kind: 'unified' }
 
@@ -79,29 +82,42 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
     return
   }
   engine.inFlight++
-  let pk: ReturnType<typeof authenticate> | undefined
+  let ctx: RequestContext | undefined
   try {
-    pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
-    await admit(pk, engine.store, started)
-    const ctx: RequestContext = {
+    const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
+    ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', flavour, started, pk,
-      method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: Buffer.alloc(0), json: null,
+      method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, json: null,
       path: pathname, ip: clientIp(event, engine.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
-      clientGone: false, abortAttempt: null,
+      model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
-    res.once('close', () => { if (!res.writableFinished) { ctx.clientGone = true; ctx.abortAttempt?.() } })
+    await admit(pk, engine.store, started)
+    const c = ctx
+    res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
-      await serve(ctx, route, group)
+      await serve(c, route, group)
     } finally { release(pk) }
   } catch (err) {
-    if (err instanceof ProxyError) sendError(res, flavour, err)
-    else {
-      engine.log.error({ err }, 'proxy request failed')
-      sendError(res, flavour, new ProxyError(500, 'internal gateway error', 'internal_error'))
-    }
+    const e = err instanceof ProxyError ? err : new ProxyError(500, 'internal gateway error', 'internal_error')
+    if (!(err instanceof ProxyError)) engine.log.error({ err }, 'proxy request failed')
+    sendError(res, flavour, e)
+    logRefused(ctx, e)
   } finally {
     engine.inFlight--
   }
+}
+
+/** A request refused before any upstream attempt still gets one log record and one metric. */
+function logRefused(ctx: RequestContext | undefined, e: ProxyError) {
+  if (!ctx) return
+  const g = ctx.group
+  enqueueRequestLog({
+    time: ctx.started, groupId: g?.row.id ?? null, groupName: g?.row.name ?? '', parentGroupId: null, keyId: null, keyMasked: '',
+    proxyKeyId: ctx.pk.row.id, model: ctx.model, upstreamModel: '', path: ctx.path, upstream: '', status: e.status, success: false,
+    type: 'final', stream: false, durationMs: Date.now() - ctx.started, ttftMs: null, promptTokens: 0, completionTokens: 0, cachedTokens: 0,
+    error: e.message, ip: ctx.ip, userAgent: ctx.userAgent, requestBody: null, responseBody: null,
+  })
+  metrics.requestFinished({ route: ctx.route, group: g?.row.name ?? '', status: e.status, durationMs: Date.now() - ctx.started, ttftMs: null, stream: false })
 }
 
 async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined) {
@@ -122,16 +138,20 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
     if (pk.groups && !pk.groups.has(group.row.id)) throw new ProxyError(403, `this proxy key may not use group ${group.row.name}`, 'group_not_allowed')
     candidates = [group]
     model = group.channel.model(ctx.path, ctx.json)
+    ctx.model = model
   } else {
     const channels = unifiedChannels(ctx.path, ctx.flavour)
     model = ctx.path.startsWith('/v1beta/') ? geminiChannel.model(ctx.path, ctx.json) : typeof ctx.json?.model === 'string' ? ctx.json.model : ''
+    ctx.model = model
     const serving = groups.filter(g => channels.includes(g.row.channel) && (!model || g.servesModel(model)))
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
+      ctx.group = null
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }
   }
+  ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
   await dispatch(ctx, candidates)
 }
