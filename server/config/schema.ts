@@ -46,7 +46,7 @@ const text = (fallback = '') => z.string().optional().transform(v => (v ?? '').t
 export function parseDatabaseDsn(dsn: string, dataDir: string): DatabaseTarget {
   const s = dsn.trim()
   if (!s) return { dialect: 'sqlite', file: `${dataDir.replace(/\/$/, '')}/keygate.db` }
-  const go = /^([^:@/]*)(?::([^@]*))?@tcp\(([^)]+)\)\/([^?]*)(?:\?.*)?$/.exec(s)
+  const go = /^([^:/]*)(?::(.*))?@tcp\(([^)]+)\)\/([^?]*)(?:\?.*)?$/.exec(s)
   if (go) {
     const [, user, pass, hostPort, db] = go
     if (!db) throw new ConfigError('DATABASE_DSN: database name is missing')
