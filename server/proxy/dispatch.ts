@@ -52,11 +52,11 @@ function tapChannel(type: ChannelType, path: string): ChannelType {
 }
 
 /** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
-async function nextKey(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
+async function nextKeyUnderRpm(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
   const bound = g.pool.usableCount + 1
   for (let i = 0; i < bound; i++) {
     const k = g.pool.next(now)
-    if (!k || keyRpm <= 0) return k
+    if (!k) return null
     const minute = Math.floor(now / 60_000)
     let n = 0
     try { n = await ctx.engine.store.incr(`key-rpm:${k.id}:${minute}`, 1, 61_000) } catch {}
@@ -89,7 +89,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       const target = pickTarget(g, now)
       if (!target) break
       const s = settingsOf(target)
-      const key = await nextKey(ctx, target, s.settings.key_rpm, now)
+      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
       if (!key) {
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w

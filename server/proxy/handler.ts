@@ -91,7 +91,8 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
       path: pathname, ip: clientIp(event, engine.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
-    await admit(pk, engine.store, started)
+    const admitting = admit(pk, engine.store, started)
+    if (admitting) await admitting
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
