@@ -223,7 +223,7 @@ export async function copyGroup(handle: Db, id: number, input: GroupCopyInput): 
     if (input.keys !== 'none') {
       const onlyActive = input.keys === 'active' ? dsql` AND status = 'active'` : dsql``
       await execSql(handle, db, dsql`INSERT INTO api_keys (group_id, key_hash, key_ciphertext, status, notes, request_count, failure_count, consecutive_failures, created_at, updated_at)
-        SELECT ${gid}, key_hash, key_ciphertext, CASE WHEN status = 'cooling' THEN 'active' ELSE status END, notes, 0, 0, 0, ${now}, ${now} FROM api_keys WHERE group_id = ${id}${onlyActive}`)
+        SELECT ${gid}, key_hash, key_ciphertext, CASE WHEN status = 'cooling' THEN 'active' ELSE status END, notes, 0, 0, 0, ${now}, ${now} FROM api_keys WHERE group_id = ${id}${onlyActive} ORDER BY id`)
     }
     return gid
   })

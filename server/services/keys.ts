@@ -87,10 +87,12 @@ export async function deleteKey(handle: Db, id: number): Promise<{ deleted: true
 export async function recordValidation(handle: Db, id: number, outcome: { ok: boolean; blamesKey: boolean; error: string | null }) {
   const { db, t } = access(handle)
   const now = Date.now()
+  // A disabled key stays disabled whatever a validation says: only an admin enables it.
+  const keepDisabled = (next: KeyStatus) => sql`CASE WHEN ${t.apiKeys.status} = 'disabled' THEN 'disabled' ELSE ${next} END`
   if (outcome.ok)
-    await db.update(t.apiKeys).set({ status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now }).where(eq(t.apiKeys.id, id))
+    await db.update(t.apiKeys).set({ status: keepDisabled('active') as unknown as KeyStatus, consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now }).where(eq(t.apiKeys.id, id))
   else if (outcome.blamesKey)
-    await db.update(t.apiKeys).set({ status: 'invalid', lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
+    await db.update(t.apiKeys).set({ status: keepDisabled('invalid') as unknown as KeyStatus, lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
   else await db.update(t.apiKeys).set({ lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
 }
 
