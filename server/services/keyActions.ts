@@ -1,4 +1,5 @@
 import { and, eq, inArray, type SQL } from 'drizzle-orm'
+import { createError } from 'h3'
 import type { Db } from '../../db/client'
 import type { KeyActionInput, KeyTestResult } from '../../shared/schemas/keys'
 import { parseStatusRanges } from '../../shared/settings'
@@ -31,9 +32,10 @@ export function validationBlamesKey(group: GroupRow, r: KeyTestResult): boolean 
 }
 
 /** `POST /api/keys/{id}/test`: one validation request, its outcome recorded on the key. */
-export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator, id: number): Promise<KeyTestResult> {
+export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator | null, id: number): Promise<KeyTestResult> {
   const row = await getKeyRow(handle, id)
   const group = await getGroupRow(handle, row.groupId)
+  if (!validate) throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'key validation is not available in this build', data: { code: 'NOT_AVAILABLE' } })
   const r = await validate(group, cipher.decrypt(row.keyCiphertext))
   const before = row.status
   await recordValidation(handle, id, { ok: r.ok, blamesKey: validationBlamesKey(group, r), error: r.error })

@@ -94,14 +94,8 @@ function collect(tokens: string[], onBad: () => void): string[] {
 export async function insertKeyBatch(handle: Db, cipher: KeyCipher, groupId: number, keys: string[], notes = ''): Promise<number> {
   if (!keys.length) return 0
   const now = Date.now()
-  const seen = new Set<string>()
   const rows: [number, string, string, string, number, number][] = []
-  for (const k of keys) {
-    const h = cipher.hash(k)
-    if (seen.has(h)) continue
-    seen.add(h)
-    rows.push([groupId, h, cipher.encrypt(k), notes, now, now])
-  }
+  for (const k of new Set(keys)) rows.push([groupId, cipher.hash(k), cipher.encrypt(k), notes, now, now])
   if (handle.dialect === 'sqlite') {
     const stmt = handle.raw.prepare(`INSERT OR IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`)
     return handle.raw.transaction(() => {
