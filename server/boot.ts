@@ -7,6 +7,7 @@ import { verifyEncryptionKey } from './services/encryptionCheck'
 import { createKeyCipher } from './services/keyCipher'
 import { onChange, startChangeFeed } from './services/changes'
 import { loadSettings } from './services/settings'
+import { abortRunningTasks, recoverInterruptedTasks } from './services/tasks'
 import { createStore } from './store'
 
 function describeTarget(config: Config) {
@@ -48,6 +49,8 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   onChange(c => c.type === 'settings' ? loadSettings(db).then(() => {}) : undefined)
 
   // Subsystems start here, in order (each registers its own onShutdown):
+  await recoverInterruptedTasks(db, instanceId)
+  onShutdown('tasks', () => abortRunningTasks())
   log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
   appReady()
   return ctx
