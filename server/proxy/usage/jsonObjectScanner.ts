@@ -1,0 +1,130 @@
+/**
+ * Finds every `"<key>": { ... }` object in a byte stream without buffering the stream: the bytes
+ * between matches are only searched (Buffer#indexOf, native), never copied or decoded. Only the
+ * matched object itself is collected (bounded) and handed to `onObject` as text. Framing does not
+ * matter, so one scanner serves plain JSON bodies, SSE streams and Gemini's streamed JSON arrays.
+ *
+ * A key inside a JSON string is escaped (`\"usage\"`), so the quoted marker only ever matches a
+ * real key (or a string value equal to it, which the `:` / `{` check rejects).
+ */
+
+const MAX_OBJECT_BYTES = 64 * 1024
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN = 0x7b
+const CLOSE = 0x7d
+const COLON = 0x3a
+
+const enum State { Search, AfterKey, AfterColon, Capture }
+
+function isSpace(b: number) { return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 }
+
+export class JsonObjectScanner {
+  private readonly marker: Buffer
+  private state = State.Search
+  /** How many leading bytes of the marker the previous chunk ended with. */
+  private partial = 0
+  private depth = 0
+  private inString = false
+  private escaped = false
+  private parts: Buffer[] = []
+  private captured = 0
+
+  constructor(key: string, private readonly onObject: (json: string) => void) {
+    this.marker = Buffer.from(`"${key}"`, 'latin1')
+  }
+
+  push(chunk: Buffer): void {
+    let i = 0
+    const n = chunk.length
+    while (i < n) {
+      switch (this.state) {
+        case State.Search: {
+          if (this.partial > 0) {
+            const rest = this.marker.length - this.partial
+            const avail = Math.min(rest, n)
+            if (chunk.compare(this.marker, this.partial, this.partial + avail, 0, avail) === 0) {
+              if (avail < rest) { this.partial += avail; return }
+              this.partial = 0
+              i = rest
+              this.state = State.AfterKey
+              continue
+            }
+            this.partial = 0
+          }
+          const at = chunk.indexOf(this.marker, i)
+          if (at >= 0) {
+            i = at + this.marker.length
+            this.state = State.AfterKey
+            continue
+          }
+          this.partial = this.trailingPrefix(chunk, i)
+          return
+        }
+        case State.AfterKey: {
+          const b = chunk[i]!
+          if (isSpace(b)) { i++; continue }
+          // Not a key after all (e.g. a string value): resume searching from this byte.
+          this.state = b === COLON ? State.AfterColon : State.Search
+          if (b === COLON) i++
+          continue
+        }
+        case State.AfterColon: {
+          const b = chunk[i]!
+          if (isSpace(b)) { i++; continue }
+          if (b !== OPEN) { this.state = State.Search; continue }
+          this.state = State.Capture
+          this.depth = 0
+          this.inString = false
+          this.escaped = false
+          this.parts = []
+          this.captured = 0
+          continue
+        }
+        case State.Capture: {
+          const start = i
+          let done = false
+          for (; i < n; i++) {
+            const b = chunk[i]!
+            if (this.inString) {
+              if (this.escaped) this.escaped = false
+              else if (b === BACKSLASH) this.escaped = true
+              else if (b === QUOTE) this.inString = false
+            } else if (b === QUOTE) this.inString = true
+            else if (b === OPEN) this.depth++
+            else if (b === CLOSE && --this.depth === 0) { i++; done = true; break }
+          }
+          this.captured += i - start
+          if (this.captured > MAX_OBJECT_BYTES) { this.reset(); continue }
+          this.parts.push(chunk.subarray(start, i))
+          if (done) {
+            const text = (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts)).toString('utf8')
+            this.reset()
+            this.onObject(text)
+          } else {
+            // The object continues in the next chunk. Keep a copy of this (small) part: the
+            // producer may reuse the chunk's memory once it has been forwarded.
+            this.parts[this.parts.length - 1] = Buffer.from(this.parts[this.parts.length - 1]!)
+          }
+          continue
+        }
+      }
+    }
+  }
+
+  private reset() {
+    this.state = State.Search
+    this.parts = []
+    this.captured = 0
+  }
+
+  /** Length of the longest proper prefix of the marker that `chunk` ends with (from `from` on). */
+  private trailingPrefix(chunk: Buffer, from: number): number {
+    const n = chunk.length
+    for (let k = Math.min(this.marker.length - 1, n - from); k > 0; k--) {
+      if (chunk.compare(this.marker, 0, k, n - k, n) === 0) return k
+    }
+    return 0
+  }
+}
