@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '../../db/client'
+import type { RequestLogRow } from '../../shared/types/rows'
+import type { Logger } from '../logger'
+import { writeLogBatch, type LogRecord } from './logWriter'
+import { metrics, setLogBufferSource } from './metrics'
+import { getSettings } from './settings'
+
+/**
+ * The request log's in-memory side. The proxy hands over one record per attempt with
+ * `enqueueRequestLog`, which only appends to a bounded array (full: the record is dropped and
+ * counted); a timer writes what has gathered every `request_log_write_interval_seconds`, in
+ * transactions of at most BATCH_SIZE records, yielding to the event loop between them so a
+ * burst never stalls the proxy. Shutdown writes what is left.
+ */
+
+export type RequestLogEntry = Omit<RequestLogRow, 'id'>
+
+export const REQUEST_LOG_CAPACITY = 50_000
+/** Records per transaction: small enough that a synchronous SQLite write stays around a millisecond or two. */
+const BATCH_SIZE = 250
+/** A batch the database refused is tried again this many times before it is dropped (and counted). */
+const MAX_BATCH_ATTEMPTS = 5
+
+/** Sortable ids: 9 base-36 digits of time, a per-process sequence, and a per-process random tag. */
+const processTag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
+let sequence = 0
+export function newLogId(time: number): string {
+  sequence = (sequence + 1) % 1_679_616 // 36^4
+  return time.toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + processTag
+}
+
+export class RequestLogBuffer {
+  private entries: RequestLogEntry[] = []
+  dropped = 0
+
+  constructor(readonly capacity = REQUEST_LOG_CAPACITY) {}
+
+  get depth() { return this.entries.length }
+
+  /** O(1); false when the buffer is full and the entry was dropped. */
+  add(entry: RequestLogEntry): boolean {
+    if (this.entries.length >= this.capacity) {
+      this.dropped++
+      return false
+    }
+    this.entries.push(entry)
+    return true
+  }
+
+  /** Takes up to `max` of the oldest entries. */
+  take(max: number): RequestLogEntry[] {
+    if (this.entries.length <= max) {
+      const all = this.entries
+      this.entries = []
+      return all
+    }
+    return this.entries.splice(0, max)
+  }
+}
+
+export type WriterOptions = { db: Db; log: Logger; buffer: RequestLogBuffer }
+
+export class RequestLogWriter {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> = Promise.resolve()
+  private retry: { records: LogRecord[]; attempts: number } | undefined
+  private stopped = false
+  private lastErrorLog = 0
+
+  constructor(private readonly opts: WriterOptions) {}
+
+  start(intervalMs: () => number) {
+    const tick = () => {
+      this.flush().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
+      })
+    }
+    this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
+  }
+
+  /** Writes everything buffered now. Flushes never overlap: a second call waits for the first. */
+  flush(): Promise<void> {
+    this.running = this.running.then(() => this.drain()).catch((err) => { this.opts.log.error({ err }, 'request log flush failed') })
+    return this.running
+  }
+
+  /** Stops the timer and writes what is left, trying a refused batch again up to its limit. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    for (let i = 0; i < MAX_BATCH_ATTEMPTS && (this.retry || this.opts.buffer.depth); i++) await this.flush()
+  }
+
+  private async drain(): Promise<void> {
+    const { buffer } = this.opts
+    if (this.retry && !(await this.write(this.retry.records))) return
+    let pending = buffer.depth
+    while (pending > 0) {
+      const entries = buffer.take(Math.min(BATCH_SIZE, pending))
+      pending -= entries.length
+      const records = entries.map(e => ({ ...e, id: newLogId(e.time) }) as LogRecord)
+      if (!(await this.write(records))) return
+      if (pending > 0) await new Promise(resolve => setImmediate(resolve))
+    }
+  }
+
+  /** True when the batch was written (or given up on); false when it should be tried again later. */
+  private async write(records: LogRecord[]): Promise<boolean> {
+    try {
+      await writeLogBatch(this.opts.db, records)
+      metrics.logsWritten(records.length)
+      this.retry = undefined
+      return true
+    } catch (err) {
+      const attempts = (this.retry?.records === records ? this.retry.attempts : 0) + 1
+      if (Date.now() - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = Date.now()
+        this.opts.log.error({ err }, `writing ${records.length} request log records failed (attempt ${attempts} of ${MAX_BATCH_ATTEMPTS})`)
+      }
+      if (attempts >= MAX_BATCH_ATTEMPTS) {
+        this.opts.buffer.dropped += records.length
+        metrics.logsDropped(records.length)
+        this.retry = undefined
+        return true
+      }
+      this.retry = { records, attempts }
+      return false
+    }
+  }
+}
+
+const buffer = new RequestLogBuffer()
+let writer: RequestLogWriter | undefined
+setLogBufferSource(() => buffer.depth)
+
+/**
+ * Records one attempt. Never blocks, never throws, O(1). Token metrics are counted here so they
+ * match the log exactly.
+ */
+export function enqueueRequestLog(entry: RequestLogEntry): void {
+  try {
+    if (!buffer.add(entry)) {
+      metrics.logsDropped(1)
+      return
+    }
+    if (entry.promptTokens || entry.completionTokens || entry.cachedTokens)
+      metrics.tokens(entry.groupName, entry.model, entry.promptTokens, entry.completionTokens, entry.cachedTokens)
+  } catch { /* a log record must never fail a request */ }
+}
+
+/** Buffered and dropped counts, for diagnostics. */
+export function requestLogState() { return { buffered: buffer.depth, dropped: buffer.dropped } }
+
+/** Starts writing the buffer to `db`; returns the shutdown step that writes what is left. */
+export function startRequestLogWriter(opts: { db: Db; log: Logger }): () => Promise<void> {
+  const w = new RequestLogWriter({ ...opts, buffer })
+  writer = w
+  w.start(() => getSettings().request_log_write_interval_seconds * 1000)
+  return async () => {
+    await w.stop()
+    if (writer === w) writer = undefined
+  }
+}
+
+/** Writes everything buffered now (no-op before the writer has started). */
+export async function flushRequestLogs(): Promise<void> {
+  await writer?.flush()
+}
