@@ -25,6 +25,7 @@ describe('request log (module API)', () => {
 
   it('buffers before the writer starts, writes on flush, counts tokens, and drops past capacity without throwing', async () => {
     const db = await openDb({ dialect: 'sqlite', file: ':memory:' })
+    if (db.dialect !== 'sqlite') throw new Error('expected SQLite')
     await runMigrations(db)
     enqueueRequestLog(entry())
     enqueueRequestLog(entry({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, success: false, status: 502 }))
