@@ -25,38 +25,44 @@ export type UsageFormat = 'openai' | 'openai-response' | 'anthropic' | 'gemini'
  */
 export function createUsageTap(channel: ChannelType, opts: { stream: boolean; format?: UsageFormat }): UsageTap {
   const format = opts.format ?? channel
-  let usage: Usage | null = null
-  let scanner: JsonObjectScanner
+  return format === 'anthropic' ? new AnthropicTap() : new LastUsageTap(format === 'gemini')
+}
 
-  const parse = (json: string): Record<string, unknown> | undefined => {
-    try {
-      const v = JSON.parse(json) as unknown
-      return v && typeof v === 'object' ? v as Record<string, unknown> : undefined
-    } catch { return undefined }
+function parseObject(json: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(json) as unknown
+    return v && typeof v === 'object' ? v as Record<string, unknown> : undefined
+  } catch { return undefined }
+}
+
+/** OpenAI, Responses and Gemini: usage objects are cumulative (or sent once), so the last one wins. */
+class LastUsageTap extends JsonObjectScanner implements UsageTap {
+  private usage: Usage | null = null
+
+  constructor(private readonly gemini: boolean) {
+    super(gemini ? 'usageMetadata' : 'usage')
   }
 
-  if (format === 'anthropic') {
-    const parts: AnthropicParts = {}
-    let seen = false
-    scanner = new JsonObjectScanner('usage', (json) => {
-      const o = parse(json)
-      if (o && mergeAnthropic(parts, o)) seen = true
-    })
-    return {
-      push: chunk => scanner.push(chunk),
-      finish: () => seen ? fromAnthropic(parts) : null,
-    }
+  protected onObject(json: string) {
+    const o = parseObject(json)
+    const u = o && (this.gemini ? fromGemini(o) : fromOpenAI(o))
+    if (u) this.usage = u
   }
 
-  // Usage objects are cumulative (or sent once), so the last one seen is the answer.
-  const [key, read] = format === 'gemini' ? ['usageMetadata', fromGemini] as const : ['usage', fromOpenAI] as const
-  scanner = new JsonObjectScanner(key, (json) => {
-    const o = parse(json)
-    const u = o && read(o)
-    if (u) usage = u
-  })
-  return {
-    push: chunk => scanner.push(chunk),
-    finish: () => usage,
+  finish(): Usage | null { return this.usage }
+}
+
+/** Anthropic streams spread usage over `message_start` and `message_delta`: merged. */
+class AnthropicTap extends JsonObjectScanner implements UsageTap {
+  private readonly counts: AnthropicParts = {}
+  private seen = false
+
+  constructor() { super('usage') }
+
+  protected onObject(json: string) {
+    const o = parseObject(json)
+    if (o && mergeAnthropic(this.counts, o)) this.seen = true
   }
+
+  finish(): Usage | null { return this.seen ? fromAnthropic(this.counts) : null }
 }

@@ -16,11 +16,13 @@ const OPEN = 0x7b
 const CLOSE = 0x7d
 const COLON = 0x3a
 
+const markers = new Map<string, Buffer>()
+
 const enum State { Search, AfterKey, AfterColon, Capture }
 
 function isSpace(b: number) { return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 }
 
-export class JsonObjectScanner {
+export abstract class JsonObjectScanner {
   private readonly marker: Buffer
   private state = State.Search
   /** How many leading bytes of the marker the previous chunk ended with. */
@@ -28,11 +30,16 @@ export class JsonObjectScanner {
   private depth = 0
   private inString = false
   private escaped = false
-  private parts: Buffer[] = []
+  private captureParts: Buffer[] = []
   private captured = 0
 
-  constructor(key: string, private readonly onObject: (json: string) => void) {
-    this.marker = Buffer.from(`"${key}"`, 'latin1')
+  /** Called with the text of each complete object found after the key. */
+  protected abstract onObject(json: string): void
+
+  constructor(key: string) {
+    let m = markers.get(key)
+    if (!m) markers.set(key, m = Buffer.from(`"${key}"`, 'latin1'))
+    this.marker = m
   }
 
   push(chunk: Buffer): void {
@@ -44,7 +51,7 @@ export class JsonObjectScanner {
           if (this.partial > 0) {
             const rest = this.marker.length - this.partial
             const avail = Math.min(rest, n)
-            if (chunk.compare(this.marker, this.partial, this.partial + avail, 0, avail) === 0) {
+            if (this.matches(chunk, 0, this.partial, avail)) {
               if (avail < rest) { this.partial += avail; return }
               this.partial = 0
               i = rest
@@ -78,7 +85,7 @@ export class JsonObjectScanner {
           this.depth = 0
           this.inString = false
           this.escaped = false
-          this.parts = []
+          this.captureParts = []
           this.captured = 0
           continue
         }
@@ -97,15 +104,15 @@ export class JsonObjectScanner {
           }
           this.captured += i - start
           if (this.captured > MAX_OBJECT_BYTES) { this.reset(); continue }
-          this.parts.push(chunk.subarray(start, i))
+          this.captureParts.push(chunk.subarray(start, i))
           if (done) {
-            const text = (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts)).toString('utf8')
+            const text = (this.captureParts.length === 1 ? this.captureParts[0]! : Buffer.concat(this.captureParts)).toString('utf8')
             this.reset()
             this.onObject(text)
           } else {
             // The object continues in the next chunk. Keep a copy of this (small) part: the
             // producer may reuse the chunk's memory once it has been forwarded.
-            this.parts[this.parts.length - 1] = Buffer.from(this.parts[this.parts.length - 1]!)
+            this.captureParts[this.captureParts.length - 1] = Buffer.from(this.captureParts[this.captureParts.length - 1]!)
           }
           continue
         }
@@ -115,16 +122,23 @@ export class JsonObjectScanner {
 
   private reset() {
     this.state = State.Search
-    this.parts = []
+    this.captureParts = []
     this.captured = 0
   }
 
   /** Length of the longest proper prefix of the marker that `chunk` ends with (from `from` on). */
   private trailingPrefix(chunk: Buffer, from: number): number {
     const n = chunk.length
+    const first = this.marker[0]
     for (let k = Math.min(this.marker.length - 1, n - from); k > 0; k--) {
-      if (chunk.compare(this.marker, 0, k, n - k, n) === 0) return k
+      if (chunk[n - k] === first && this.matches(chunk, n - k, 0, k)) return k
     }
     return 0
+  }
+
+  /** Whether `chunk[at, at+len)` equals `marker[from, from+len)`; a plain loop beats a native call for a few bytes. */
+  private matches(chunk: Buffer, at: number, from: number, len: number): boolean {
+    for (let j = 0; j < len; j++) if (chunk[at + j] !== this.marker[from + j]) return false
+    return true
   }
 }
