@@ -22,8 +22,13 @@ export const REQUEST_LOG_CAPACITY = 50_000
  * batches stay near a millisecond; MySQL's run on the server and only cost a round trip.
  */
 const BATCH_SIZE = { sqlite: 100, mysql: 1000 } as const
-/** A batch the database refused is tried again this many times before it is dropped (and counted). */
+/**
+ * A batch the database refused is tried again on each flush; it is dropped (and counted) only
+ * after this many attempts spanning RETRY_WINDOW_MS, or at shutdown: a short database outage
+ * loses nothing, a long one loses the oldest records rather than growing without bound.
+ */
 const MAX_BATCH_ATTEMPTS = 5
+const RETRY_WINDOW_MS = 60_000
 
 /** Sortable ids: 9 base-36 digits of time, a per-process sequence, and a per-process random tag. */
 const processTag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
@@ -76,7 +81,7 @@ export type WriterOptions = { db: Db; log: Logger; buffer: RequestLogBuffer }
 export class RequestLogWriter {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> = Promise.resolve()
-  private retry: { records: LogRecord[]; attempts: number } | undefined
+  private retry: { records: LogRecord[]; attempts: number; since: number } | undefined
   private stopped = false
   private lastErrorLog = 0
 
@@ -101,7 +106,7 @@ export class RequestLogWriter {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
-    for (let i = 0; i < MAX_BATCH_ATTEMPTS && (this.retry || this.opts.buffer.depth); i++) await this.flush()
+    for (let i = 0; i <= MAX_BATCH_ATTEMPTS && (this.retry || this.opts.buffer.depth); i++) await this.flush()
   }
 
   private async drain(): Promise<void> {
@@ -133,18 +138,22 @@ export class RequestLogWriter {
       this.retry = undefined
       return true
     } catch (err) {
-      const attempts = (this.retry?.records === records ? this.retry.attempts : 0) + 1
-      if (Date.now() - this.lastErrorLog > 10_000) {
-        this.lastErrorLog = Date.now()
-        this.opts.log.error({ err }, `writing ${records.length} request log records failed (attempt ${attempts} of ${MAX_BATCH_ATTEMPTS})`)
+      const now = Date.now()
+      const same = this.retry?.records === records
+      const attempts = (same ? this.retry!.attempts : 0) + 1
+      const since = same ? this.retry!.since : now
+      const giveUp = attempts >= MAX_BATCH_ATTEMPTS && (this.stopped || now - since >= RETRY_WINDOW_MS)
+      if (giveUp || now - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = now
+        this.opts.log.error({ err }, `writing ${records.length} request log records failed (attempt ${attempts})${giveUp ? ': dropped' : ''}`)
       }
-      if (attempts >= MAX_BATCH_ATTEMPTS) {
+      if (giveUp) {
         this.opts.buffer.dropped += records.length
         metrics.logsDropped(records.length)
         this.retry = undefined
         return true
       }
-      this.retry = { records, attempts }
+      this.retry = { records, attempts, since }
       return false
     }
   }

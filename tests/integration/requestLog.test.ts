@@ -204,6 +204,21 @@ for (const target of targets) {
       expect(stats.map(s => Number(s.requests))).toEqual([3])
     })
 
+    it('at shutdown, gives up on records the database keeps refusing and counts them as dropped', async () => {
+      const buffer = new RequestLogBuffer()
+      const w = writerWith(buffer)
+      w.start(() => 3_600_000)
+      await exec(db, 'ALTER TABLE request_logs RENAME TO request_logs_away')
+      try {
+        for (let i = 0; i < 3; i++) buffer.add(entry({ time: T0 + i }))
+        await w.stop()
+      } finally {
+        await exec(db, 'ALTER TABLE request_logs_away RENAME TO request_logs')
+      }
+      expect(buffer.depth).toBe(0)
+      expect(buffer.dropped).toBe(3)
+    })
+
     it('retention deletes records older than the cutoff in batches and keeps the rest', async () => {
       const buffer = new RequestLogBuffer()
       for (let i = 0; i < 5003; i++) buffer.add(entry({ time: T0 - 10 * 86_400_000 + i, keyId: null }))
