@@ -79,7 +79,9 @@ export function aggregate(records: LogRecord[]) {
       if (r.time > d[2]) d[2] = r.time
     }
   }
-  return { hourly: [...hourly.values()], keys: [...keys.entries()] }
+  // One lock order for every instance: concurrent batches on MySQL then wait instead of deadlocking.
+  const byHourlyKey = (a: HourlyDelta, b: HourlyDelta) => a[0] - b[0] || a[2] - b[2] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)
+  return { hourly: [...hourly.values()].sort(byHourlyKey), keys: [...keys.entries()].sort((a, b) => a[0] - b[0]) }
 }
 
 const sqliteStatements = new WeakMap<object, ReturnType<typeof prepareSqlite>>()

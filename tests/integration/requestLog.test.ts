@@ -33,7 +33,8 @@ async function exec(db: Db, sql: string) {
   else await db.pool.query(sql)
 }
 
-type Target = { name: string; skip: boolean; open: () => Promise<{ db: Db; cleanup: () => Promise<void> }> }
+/** `another` opens a second handle on the same database, as a second instance would. */
+type Target = { name: string; skip: boolean; open: () => Promise<{ db: Db; another: () => Promise<Db>; cleanup: () => Promise<void> }> }
 
 const targets: Target[] = [
   {
@@ -41,8 +42,9 @@ const targets: Target[] = [
     skip: false,
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'keygate-reqlog-'))
-      const db = await openDb({ dialect: 'sqlite', file: join(dir, 'keygate.db') })
-      return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }) } }
+      const file = join(dir, 'keygate.db')
+      const db = await openDb({ dialect: 'sqlite', file })
+      return { db, another: () => openDb({ dialect: 'sqlite', file }), cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }) } }
     },
   },
   {
@@ -57,6 +59,7 @@ const targets: Target[] = [
       const db = await openDb({ dialect: 'mysql', url: url.toString() })
       return {
         db,
+        another: () => openDb({ dialect: 'mysql', url: url.toString() }),
         cleanup: async () => {
           await db.close()
           await admin.query(`DROP DATABASE \`${name}\``)
@@ -70,10 +73,11 @@ const targets: Target[] = [
 for (const target of targets) {
   describe.skipIf(target.skip)(`request log writer on ${target.name}`, () => {
     let db: Db
+    let another: () => Promise<Db>
     let cleanup: () => Promise<void>
 
     beforeAll(async () => {
-      ({ db, cleanup } = await target.open())
+      ({ db, another, cleanup } = await target.open())
       await runMigrations(db)
     })
     afterAll(async () => { await cleanup?.() })
@@ -203,6 +207,23 @@ for (const target of targets) {
       const stats = await query<any>(db, 'SELECT requests FROM hourly_stats')
       expect(stats.map(s => Number(s.requests))).toEqual([3])
     })
+
+    it('two instances writing at once to the same keys and hours lose no counts', async () => {
+      const other = await another()
+      const handles = [db, other]
+      const buffers = handles.map(() => new RequestLogBuffer())
+      for (const b of buffers) {
+        for (let i = 0; i < 3000; i++) b.add(entry({ keyId: 1 + (i % 3), model: i % 2 ? 'a' : 'b', time: T0 + i, promptTokens: 1, completionTokens: 0, cachedTokens: 0 }))
+      }
+      await Promise.all(handles.map((h, i) => new RequestLogWriter({ db: h, log: silent, buffer: buffers[i]! }).stop()))
+      await other.close()
+      const n = 3000 * handles.length
+      expect(buffers.every(b => b.dropped === 0)).toBe(true)
+      expect(Number((await query<any>(db, 'SELECT COUNT(*) AS n FROM request_logs'))[0].n)).toBe(n)
+      expect(Number((await query<any>(db, 'SELECT SUM(requests) AS n FROM hourly_stats'))[0].n)).toBe(n)
+      expect(Number((await query<any>(db, 'SELECT SUM(prompt_tokens) AS n FROM hourly_stats'))[0].n)).toBe(n)
+      expect(Number((await query<any>(db, 'SELECT SUM(request_count) AS n FROM api_keys'))[0].n)).toBe(n)
+    }, 60_000)
 
     it('at shutdown, gives up on records the database keeps refusing and counts them as dropped', async () => {
       const buffer = new RequestLogBuffer()
