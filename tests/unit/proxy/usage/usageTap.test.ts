@@ -86,6 +86,18 @@ describe('createUsageTap', () => {
     })
   }
 
+  it('ignores keys that merely end in the usage key, at every split point', () => {
+    const body = Buffer.from('{"usage":{"prompt_tokens":1,"completion_tokens":2},"xusage":{"prompt_tokens":99,"completion_tokens":99},"nousage" : {"input_tokens":98},"usage_note":{"prompt_tokens":97}}')
+    const gem = Buffer.from('{"usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":5},"cachedusageMetadata":{"promptTokenCount":96}}')
+    for (let cut = 0; cut <= body.length; cut++) {
+      expect(run({ name: '', channel: 'openai', stream: false, body: '', want: null as never }, splitAt(body, [cut]))).toEqual({ promptTokens: 1, completionTokens: 2, cachedTokens: 0 })
+    }
+    for (let cut = 0; cut <= gem.length; cut++) {
+      expect(run({ name: '', channel: 'gemini', stream: false, body: '', want: null as never }, splitAt(gem, [cut]))).toEqual({ promptTokens: 4, completionTokens: 5, cachedTokens: 0 })
+    }
+    expect(run({ name: '', channel: 'openai', stream: false, body: '', want: null as never }, [...body].map(b => Buffer.from([b])))).toEqual({ promptTokens: 1, completionTokens: 2, cachedTokens: 0 })
+  })
+
   it('returns null when the response has no usage', () => {
     expect(run({ name: '', channel: 'openai', stream: true, body: '', want: null as never }, [Buffer.from(f.openaiChatStream({ includeUsage: false }))])).toBeNull()
     expect(createUsageTap('anthropic', { stream: false }).finish()).toBeNull()
