@@ -13,8 +13,8 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
 }
 
-function field(o: unknown, a: string, b: string): number | undefined {
-  return o && typeof o === 'object' ? num((o as Obj)[a] ?? (o as Obj)[b]) : undefined
+function nested(o: unknown, key: string): number | undefined {
+  return o && typeof o === 'object' ? num((o as Obj)[key]) : undefined
 }
 
 /** Chat Completions (`prompt_tokens`) and Responses (`input_tokens`) shapes: an OpenAI-channel group serves both. */
@@ -22,8 +22,8 @@ export function fromOpenAI(o: Obj): Usage | undefined {
   const prompt = num(o.prompt_tokens) ?? num(o.input_tokens)
   const completion = num(o.completion_tokens) ?? num(o.output_tokens)
   if (prompt === undefined && completion === undefined) return undefined
-  const cached = field(o.prompt_tokens_details, 'cached_tokens', 'cached_tokens')
-    ?? field(o.input_tokens_details, 'cached_tokens', 'cached_tokens')
+  const cached = nested(o.prompt_tokens_details, 'cached_tokens')
+    ?? nested(o.input_tokens_details, 'cached_tokens')
     ?? num(o.prompt_cache_hit_tokens) // DeepSeek-style OpenAI-compatible upstreams
     ?? 0
   return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: cached }
