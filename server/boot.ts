@@ -11,6 +11,7 @@ import { startRequestLogWriter } from './services/requestLog'
 import { loadSettings } from './services/settings'
 import { abortRunningTasks, recoverInterruptedTasks } from './services/tasks'
 import { createStore } from './store'
+import { startProxyEngine } from './proxy/start'
 
 function describeTarget(config: Config) {
   return config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${config.database.url.replace(/\/\/[^@]*@/, '//***@')}`
@@ -57,6 +58,7 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   onShutdown('request log retention', startLogRetention({ db, store, log, owner: instanceId }))
   await recoverInterruptedTasks(db, instanceId)
   onShutdown('tasks', () => abortRunningTasks())
+  await startProxyEngine(ctx)
   log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
   appReady()
   return ctx
