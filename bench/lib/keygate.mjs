@@ -76,31 +76,38 @@ export function createGroup(kg, { name, upstream, models }) {
 }
 
 /**
- * Adds keys through `POST /api/groups/{id}/keys` in batches and waits for each task.
- * Returns { seconds, keysPerSecond, batches }.
+ * Adds keys through `POST /api/groups/{id}/keys` and waits for the import task: small sets as
+ * JSON text, large ones as a multipart `.txt` upload (how a user imports a big key file).
+ * Returns { seconds, keysPerSecond, task }.
  */
-export async function addKeys(kg, groupId, keys, { batchSize = 100_000, timeoutMs = 600_000, onProgress } = {}) {
+export async function addKeys(kg, groupId, keys, { timeoutMs = 600_000, onProgress } = {}) {
   const started = Date.now()
   const deadline = started + timeoutMs
-  let done = 0
-  for (let i = 0; i < keys.length; i += batchSize) {
-    const batch = keys.slice(i, i + batchSize)
-    const { taskId } = await kg.api('POST', `/api/groups/${groupId}/keys`, { keys: batch.join('\n') })
-    for (;;) {
-      const task = await kg.api('GET', `/api/tasks/${taskId}`)
-      if (task.state === 'failed') throw new Error(`key import task failed: ${task.error}`)
-      if (task.state === 'done') break
-      if (Date.now() > deadline) {
-        const rate = (done + (task.processed ?? 0)) / ((Date.now() - started) / 1000)
-        throw Object.assign(new Error(`key import too slow: ${done + (task.processed ?? 0)} of ${keys.length} keys in ${timeoutMs / 1000} s (${Math.round(rate)} keys/s)`), { tooSlow: true, keysPerSecond: rate })
-      }
-      await sleep(250)
-    }
-    done += batch.length
-    onProgress?.(done)
+  let taskId
+  if (keys.length <= 10_000) ({ taskId } = await kg.api('POST', `/api/groups/${groupId}/keys`, { keys: keys.join('\n') }))
+  else {
+    const form = new FormData()
+    form.append('file', new Blob([keys.join('\n')], { type: 'text/plain' }), 'keys.txt')
+    const res = await fetch(`${kg.url}/api/groups/${groupId}/keys`, { method: 'POST', headers: { authorization: `Bearer ${AUTH_KEY}` }, body: form })
+    const text = await res.text()
+    if (res.status !== 202) throw new Error(`key upload: HTTP ${res.status}: ${text.slice(0, 500)}`)
+    taskId = JSON.parse(text).taskId
   }
-  const seconds = (Date.now() - started) / 1000
-  return { seconds, keysPerSecond: keys.length / seconds, batches: Math.ceil(keys.length / batchSize) }
+  let lastReport = 0
+  for (;;) {
+    const task = await kg.api('GET', `/api/tasks/${taskId}`)
+    if (task.state === 'failed') throw new Error(`key import task failed: ${task.error}`)
+    if (task.state === 'done') {
+      const seconds = (Date.now() - started) / 1000
+      return { seconds, keysPerSecond: keys.length / seconds, task: { processed: task.processed, total: task.total, result: task.result } }
+    }
+    if (Date.now() > deadline) {
+      const rate = (task.processed ?? 0) / ((Date.now() - started) / 1000)
+      throw Object.assign(new Error(`key import too slow: ${task.processed ?? 0} of ${keys.length} keys after ${timeoutMs / 1000} s (${Math.round(rate)} keys/s)`), { tooSlow: true, keysPerSecond: rate })
+    }
+    if (onProgress && Date.now() - lastReport > 10_000) { lastReport = Date.now(); onProgress(task.processed ?? 0) }
+    await sleep(250)
+  }
 }
 
 /** A consumer key allowed everywhere; returns its secret. */

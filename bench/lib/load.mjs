@@ -27,12 +27,17 @@ export async function runWrk({ url, key, model, seconds, connections = 64, pids 
   const before = Object.fromEntries(pids.map(p => [p, cpuMicros(p)]))
   const ticks = coreTicks()
   const wrkBefore = reapedChildrenCpuMicros()
+  const selfBefore = process.cpuUsage()
   const started = process.hrtime.bigint()
   const out = await runToEnd('wrk', 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', WRK_SCRIPT, url], { core: LOAD_CORE, env })
   const wallUs = Number(process.hrtime.bigint() - started) / 1000
   const cpu = Object.fromEntries(pids.map(p => [p, cpuMicros(p) - before[p]]))
   const busy = coreBusy(ticks, coreTicks())
   const wrkCpuUs = reapedChildrenCpuMicros() - wrkBefore
+  const self = process.cpuUsage(selfBefore)
+  // CPU that none of the benchmark's processes used: other work on the machine, i.e. noise.
+  const oursUs = Object.values(cpu).reduce((a, b) => a + b, 0) + wrkCpuUs + self.user + self.system
+  const otherCpuPct = Math.max(0, Math.round(Object.values(busy).reduce((a, b) => a + b, 0) - (oursUs / wallUs) * 100))
   const s = lastJson(out, 'wrk')
   const errors = s.connect + s.read + s.write + s.status + s.timeout
   return {
@@ -46,6 +51,7 @@ export async function runWrk({ url, key, model, seconds, connections = 64, pids 
     cpu,
     coreBusyPct: busy,
     wrkCpuUs,
+    otherCpuPct,
   }
 }
 

@@ -21,10 +21,11 @@ export async function throughput(targets, cfg, log) {
   for (let r = 0; r < cfg.rounds; r++) {
     for (const name of TARGETS) {
       const t = targets[name]
-      const run = await runWrk({ url: t.url, key: t.key, model: t.model, seconds: cfg.seconds, connections: cfg.connections, pids: [t.pid, t.mockPid] })
+      const pids = t.pid === t.mockPid ? [t.pid] : [t.pid, t.mockPid]
+      const run = await runWrk({ url: t.url, key: t.key, model: t.model, seconds: cfg.seconds, connections: cfg.connections, pids })
       const cpuUsPerReq = run.cpu[t.pid] / run.requests
-      out[name].rounds.push({ rps: round(run.rps, 0), cpuUsPerReq: round(cpuUsPerReq, 1), errors: run.errors, errorKinds: run.errorKinds, p50Ms: run.p50Ms, p99Ms: run.p99Ms, loadSideCpuPct: round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100, 0), coreBusyPct: run.coreBusyPct })
-      log(`  ${name.padEnd(10)} round ${r + 1}: ${Math.round(run.rps)} req/s, ${cpuUsPerReq.toFixed(1)} µs CPU/req, ${run.errors} errors; mock+wrk ${Math.round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100)}% of a core; cores busy ${JSON.stringify(run.coreBusyPct)}`)
+      out[name].rounds.push({ rps: round(run.rps, 0), cpuUsPerReq: round(cpuUsPerReq, 1), errors: run.errors, errorKinds: run.errorKinds, p50Ms: run.p50Ms, p99Ms: run.p99Ms, loadSideCpuPct: round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100, 0), coreBusyPct: run.coreBusyPct, otherCpuPct: run.otherCpuPct })
+      log(`  ${name.padEnd(10)} round ${r + 1}: ${Math.round(run.rps)} req/s, ${cpuUsPerReq.toFixed(1)} µs CPU/req, ${run.errors} errors; mock+wrk ${Math.round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100)}% of a core; cores busy ${JSON.stringify(run.coreBusyPct)}, ${run.otherCpuPct}% of a core used by other processes`)
     }
   }
   for (const name of TARGETS) {

@@ -83,7 +83,9 @@ export function formatReport(results, checks) {
   }
   if (results.manyKeys) {
     const m = results.manyKeys
-    const imp = m.import.seconds ? `imported in ${round(m.import.seconds, 1)} s (${Math.round(m.import.keysPerSecond)} keys/s)` : m.import.note
+    const imp = m.import.seconds
+      ? `imported through the API in ${round(m.import.seconds, 1)} s (${Math.round(m.import.keysPerSecond)} keys/s), serving ${round(m.import.poolReadySeconds, 1)} s later, RSS ${m.import.rssMbWithKeys} MB`
+      : m.import.note
     lines.push(`many keys: ${m.import.keys.toLocaleString('en')} keys ${imp}; ${m.threeRps} req/s with 3 keys, ${m.manyRps} req/s with ${m.import.keys.toLocaleString('en')}; mock saw ${m.mockDistinctKeys} distinct keys`)
   }
   if (results.manyKeysError) lines.push(`many keys: NOT MEASURED: ${results.manyKeysError}`)

@@ -1,7 +1,7 @@
 // The processes under test: the mock upstream, the bare reference proxy, and Keygate (or, with
 // --stand-in, reference proxies in Keygate's place so the harness can be exercised without it).
 import { fileURLToPath } from 'node:url'
-import { startChild, waitReady, stopChild, pin } from './procs.mjs'
+import { startChild, waitReady, stopChild, pin, memory } from './procs.mjs'
 import { LOAD_CORE } from './load.mjs'
 import { startKeygate, createGroup, addKeys, createProxyKey, benchKeys } from './keygate.mjs'
 
@@ -81,15 +81,27 @@ export async function startManyKeys({ mock, standIn, count, importTimeoutMs, log
     await addKeys(kg, three.id, benchKeys(3, 'sk-bench-t-'))
     const many = await createGroup(kg, { name: 'keysmany', upstream: mock.fast, models: ['bench-keysmany'] })
     const keys = benchKeys(count, 'sk-bench-m-')
-    let last = 0
     const imported = await addKeys(kg, many.id, keys, {
       timeoutMs: importTimeoutMs,
-      onProgress: done => { if (done - last >= 200_000 || done === count) { last = done; log(`  imported ${done.toLocaleString('en')} keys`) } },
+      onProgress: done => log(`  many keys: ${done.toLocaleString('en')} of ${count.toLocaleString('en')} imported`),
     })
-    const stats = await kg.api('GET', `/api/groups/${many.id}/stats`).catch(() => null)
+    log(`  many keys: ${count.toLocaleString('en')} keys imported in ${imported.seconds.toFixed(1)} s`)
+    const stats = await kg.api('GET', `/api/groups/${many.id}/stats`).catch(err => ({ error: err.message }))
     const key = await createProxyKey(kg)
+    const manyUrl = `${kg.url}/proxy/keysmany${CHAT_PATH}`
+    // The key pool reloads after the import's change notice; wait until the group serves.
+    const loadStarted = Date.now()
+    for (;;) {
+      const res = await fetch(manyUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'bench-keysmany', messages: [{ role: 'user', content: 'hi' }] }) }).catch(err => ({ status: err.message, text: async () => '' }))
+      const text = await res.text()
+      if (res.status === 200) break
+      if (Date.now() - loadStarted > 120_000) throw new Error(`the ${count}-key group does not serve 120 s after its import: ${res.status} ${text.slice(0, 300)}`)
+      await new Promise(r => setTimeout(r, 500))
+    }
+    imported.poolReadySeconds = (Date.now() - loadStarted) / 1000
+    imported.rssMbWithKeys = Math.round(memory(kg.pid).rssKb / 1024)
     return {
-      key, pids: [kg.pid], threeUrl: `${kg.url}/proxy/keys3${CHAT_PATH}`, manyUrl: `${kg.url}/proxy/keysmany${CHAT_PATH}`,
+      key, pids: [kg.pid], threeUrl: `${kg.url}/proxy/keys3${CHAT_PATH}`, manyUrl,
       pidFor: () => kg.pid,
       import: { keys: count, ...imported, groupStats: stats },
       moveToProxyCore: () => pin(kg.pid, PROXY_CORE),
