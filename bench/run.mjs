@@ -66,7 +66,7 @@ async function smoke(name, target) {
 }
 
 async function main() {
-  if (!standIn) {
+  if (!standIn && !process.env.KEYGATE_SERVER_ENTRY) {
     const { buildIfNeeded } = await import('../scripts/build-if-needed.mjs')
     buildIfNeeded()
   }

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path'
 import { startChild, stopChild } from './procs.mjs'
 
 export const AUTH_KEY = 'bench-admin-key-0123456789abcdef'
-const ENTRY = resolve('.output/server/index.mjs')
+// KEYGATE_SERVER_ENTRY points the benchmark at another build (as in tests/support/server.ts).
+export const ENTRY = resolve(process.env.KEYGATE_SERVER_ENTRY ?? '.output/server/index.mjs')
 // Temp data dirs left by a failed or interrupted run are removed when the benchmark exits.
 const dataDirs = new Set()
 process.on('exit', () => { for (const d of dataDirs) rmSync(d, { recursive: true, force: true }) })
