@@ -1,5 +1,5 @@
+import { validateKey } from '../proxy/validation'
 import type { KeyValidator } from '../services/keyActions'
 
-// TEMPORARY until server/proxy/validation.ts (proxy branch) is on main: then this returns its
-// validateKey and the validate action / key test work.
-export function keyValidator(): KeyValidator | null { return null }
+/** The channel-specific validation request of the proxy engine, for the key test and validate action. */
+export function keyValidator(): KeyValidator | null { return validateKey }

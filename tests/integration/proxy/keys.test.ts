@@ -91,7 +91,8 @@ describe('key rotation and failover', () => {
     const t0 = Date.now()
     for (let i = 0; i < 4; i++) expect((await chat('cool')).status).toBe(200)
     expect(count(mock.keysUsed()).get(hot)).toBe(1)
-    const cooling = await statusOf('cool', hot)
+    // The state reaches the database asynchronously (batched write-back), within a second.
+    const cooling = await eventually(() => statusOf('cool', hot), r => r?.status === 'cooling', 1500)
     expect(cooling?.status).toBe('cooling')
     while (Date.now() - t0 < 1700) { await chat('cool'); await sleep(100) }
     expect(count(mock.keysUsed()).get(hot)).toBe(1)
