@@ -5,7 +5,7 @@ import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
 import { createRecorder } from '../../support/recorder'
 
 /** Rotation, failover and the key state machine, seen from the client and from the upstream. */
-const keysOf = (group: string, n: number) => Array.from({ length: n }, (_, i) => `sk-${group}-upstream-key-${i}-abcdefgh`)
+const keysOf = (group: string, n: number) => Array.from({ length: n }, (_, i) => `sk-${group}-upstream-key-abcdefgh-${1000 + i}`)
 const K = { rot: keysOf('rot', 3), ban: keysOf('ban', 3), cool: keysOf('cool', 2), back: keysOf('back', 2), five: keysOf('five', 2), all: keysOf('all', 2), none: keysOf('none', 1), b402: keysOf('b402', 2), rpm: keysOf('rpm', 2) }
 const ALL_KEYS = Object.values(K).flat()
 const rec = createRecorder()
