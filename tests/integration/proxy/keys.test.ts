@@ -155,4 +155,13 @@ describe('key rotation and failover', () => {
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(r.body.error.message).toContain('no upstream key')
   })
+
+  it('/metrics shows keys by state, requests and attempts per group', async () => {
+    const text = await (await fetch(`${s.server.url}/metrics`)).text()
+    expect(text).toMatch(/keygate_keys\{group="ban",state="invalid"\} 1/)
+    expect(text).toMatch(/keygate_keys\{group="ban",state="active"\} 2/)
+    expect(text).toMatch(/keygate_requests_total\{[^}]*group="rot"[^}]*status="200"[^}]*\} 30/)
+    expect(text).toMatch(/keygate_attempts_total\{[^}]*group="ban"[^}]*outcome="retry"[^}]*\} 3/)
+    rec.add(text)
+  })
 })
