@@ -141,6 +141,21 @@ describe.each([
   })
 })
 
+describe.each([
+  ['/proxy/ge', (u: string) => `${u}/proxy/ge/v1beta/openai`],
+  ['unified /v1beta/openai', (u: string) => `${u}/v1beta/openai`],
+])("openai SDK against Gemini's OpenAI mode via %s", (_name, base) => {
+  it('chat completions, the upstream key sent as Bearer', async () => {
+    mock.reset()
+    const ask = { model: 'gemini-2.0-flash', messages: [{ role: 'user' as const, content: 'hi' }] }
+    const got = await new OpenAI({ apiKey: pk, baseURL: base(s.server.url), fetch: rec.fetch, maxRetries: 0 }).chat.completions.create(ask)
+    expect(got).toEqual(await new OpenAI({ apiKey: UPSTREAM.gemini, baseURL: `${mock.url}/v1beta/openai`, maxRetries: 0 }).chat.completions.create(ask))
+    expect(mock.requests[0]!.path).toBe('/v1beta/openai/chat/completions')
+    expect(mock.requests[0]!.headers.authorization).toBe(`Bearer ${UPSTREAM.gemini}`)
+    expect(mock.requests[0]!.headers['x-goog-api-key']).toBeUndefined()
+  })
+})
+
 it('genai SDK lists the models the proxy key can reach', async () => {
   const ai = new GoogleGenAI({ apiKey: pk, httpOptions: { baseUrl: s.server.url } })
   const names: string[] = []
