@@ -5,10 +5,13 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 # better-sqlite3 builds from source when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY . .
-RUN npx nuxt prepare && npx nuxt build
+# The official node image ships Node's headers for native builds; where a base image lacks them,
+# scripts/container-smoke.sh puts the host's into .docker-extra/ (there is no download offline).
+RUN if [ ! -d /usr/local/include/node ] && [ -d .docker-extra/nodedir/include/node ]; then \
+      export npm_config_nodedir="$PWD/.docker-extra/nodedir"; fi \
+ && npm ci --no-audit --no-fund \
+ && npx nuxt build
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3001 HOST=0.0.0.0 DATA_DIR=/app/data
