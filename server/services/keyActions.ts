@@ -37,10 +37,8 @@ export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValida
   const group = await getGroupRow(handle, row.groupId)
   if (!validate) throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'key validation is not available in this build', data: { code: 'NOT_AVAILABLE' } })
   const r = await validate(group, cipher.decrypt(row.keyCiphertext))
-  const before = row.status
   await recordValidation(handle, id, { ok: r.ok, blamesKey: validationBlamesKey(group, r), error: r.error })
-  const after = (await getKeyRow(handle, id)).status
-  if (before !== after) await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange({ type: 'keys', groupId: row.groupId })
   return { ok: r.ok, status: r.status, latencyMs: r.latencyMs, error: r.error }
 }
 
@@ -102,7 +100,6 @@ async function validateAll(deps: Deps, validate: KeyValidator, group: GroupRow, 
   const settings = effectiveSettings(group.config)
   const concurrency = Math.max(1, settings.key_validation_concurrency)
   const result = { valid: 0, invalid: 0, failed: 0 }
-  let changed = false
   for await (const page of iterateKeys(deps.db, deps.cipher, group.id, status)) {
     const todo = page.filter(p => wanted.has(p.row.id))
     for (let i = 0; i < todo.length; i += concurrency) {
@@ -113,12 +110,11 @@ async function validateAll(deps: Deps, validate: KeyValidator, group: GroupRow, 
         if (r.ok) result.valid++
         else if (blames) result.invalid++
         else result.failed++
-        if ((r.ok && row.status !== 'active') || (blames && row.status !== 'invalid')) changed = true
         await recordValidation(deps.db, row.id, { ok: r.ok, blamesKey: blames, error: r.error })
         ctx.advance(1)
       }))
     }
   }
-  if (changed) await publishChange({ type: 'keys', groupId: group.id })
+  if (wanted.size) await publishChange({ type: 'keys', groupId: group.id })
   return result
 }
