@@ -1,5 +1,4 @@
 import { and, eq, inArray, type SQL } from 'drizzle-orm'
-import { createError } from 'h3'
 import type { Db } from '../../db/client'
 import type { KeyActionInput, KeyTestResult } from '../../shared/schemas/keys'
 import { parseStatusRanges } from '../../shared/settings'
@@ -32,10 +31,9 @@ export function validationBlamesKey(group: GroupRow, r: KeyTestResult): boolean 
 }
 
 /** `POST /api/keys/{id}/test`: one validation request, its outcome recorded on the key. */
-export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator | null, id: number): Promise<KeyTestResult> {
+export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator, id: number): Promise<KeyTestResult> {
   const row = await getKeyRow(handle, id)
   const group = await getGroupRow(handle, row.groupId)
-  if (!validate) throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'key validation is not available in this build', data: { code: 'NOT_AVAILABLE' } })
   const r = await validate(group, cipher.decrypt(row.keyCiphertext))
   await recordValidation(handle, id, { ok: r.ok, blamesKey: validationBlamesKey(group, r), error: r.error })
   await publishChange({ type: 'keys', groupId: row.groupId })
@@ -62,7 +60,7 @@ async function bulkWrite(handle: Db, groupId: number, status: KeyStatus | undefi
 }
 
 /** `POST /api/groups/{id}/keys/actions`: every action is a task, one key-changing task per group. */
-export async function startKeyAction(deps: Deps, validate: KeyValidator | null, groupId: number, input: KeyActionInput) {
+export async function startKeyAction(deps: Deps, validate: KeyValidator, groupId: number, input: KeyActionInput) {
   const group = await getGroupRow(deps.db, groupId)
   if (group.type === 'aggregate') throw invalid('groupId', 'an aggregate group has no keys of its own')
   const hashes = hashesOf(deps.cipher, input.keys)
@@ -70,7 +68,6 @@ export async function startKeyAction(deps: Deps, validate: KeyValidator | null, 
   const now = () => Date.now()
 
   if (input.action === 'validate') {
-    if (!validate) throw invalid('action', 'key validation is not available in this build')
     return startTask(deps, { type: 'validate-keys', groupId, exclusive: true }, ctx => validateAll(deps, validate, group, input.status, hashes, ctx))
   }
   const type = `${input.action}-keys`
