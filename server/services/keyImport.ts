@@ -50,7 +50,7 @@ export function splitKeys(input: string | string[]): { keys: string[]; invalid: 
 
 /** Streams keys out of an uploaded file without holding it in memory (unless it is a JSON array). */
 async function* keysFromFile(path: string, onBad: () => void): AsyncGenerator<string[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })
   let carry = ''
   let first = true
   let json: string[] | null = null
@@ -64,7 +64,8 @@ async function* keysFromFile(path: string, onBad: () => void): AsyncGenerator<st
     }
     const parts = text.split(SEPARATORS)
     carry = parts.pop() ?? ''
-    yield collect(parts, onBad)
+    const keys = collect(parts, onBad)
+    for (let i = 0; i < keys.length; i += BATCH) yield keys.slice(i, i + BATCH)
   }
   if (json) {
     const all = json.join('')
