@@ -60,7 +60,13 @@ export const sleep = ms => new Promise(r => setTimeout(r, ms))
 async function api(base, method, path, body) {
   const headers = { authorization: `Bearer ${AUTH_KEY}` }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const send = () => fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  let res
+  try { res = await send() } catch (err) {
+    // A GET on a kept-alive socket the server closed meanwhile (after a long event-loop stall) is safe to repeat once.
+    if (method !== 'GET') throw err
+    res = await send()
+  }
   const text = await res.text()
   let parsed = text
   try { parsed = JSON.parse(text) } catch {}
