@@ -1,5 +1,6 @@
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export default defineNuxtConfig({
   compatibilityDate: '2025-07-15',
@@ -10,6 +11,13 @@ export default defineNuxtConfig({
   telemetry: false,
   app: { head: { title: 'Keygate', meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }] } },
   typescript: { strict: true },
+  hooks: {
+    // Our /api error body first; everything else still gets Nuxt's own handler.
+    'nitro:config'(config) {
+      const nuxtHandlers = config.errorHandler ? [config.errorHandler].flat() : []
+      config.errorHandler = [fileURLToPath(new URL('./server/apiErrors.ts', import.meta.url)), ...nuxtHandlers] as unknown as string
+    },
+  },
   nitro: {
     preset: 'node-server',
     hooks: {

@@ -54,6 +54,7 @@ export async function openDb(target: DatabaseTarget): Promise<Db> {
     bigNumberStrings: false,
     charset: 'utf8mb4',
   })
+  try { await pool.query('SELECT 1') } catch (err) { await pool.end().catch(() => {}); throw err }
   const db = drizzleMysql(pool, { schema: mysqlSchema, mode: 'default' })
   return { dialect: 'mysql', db, pool, close: () => pool.end() }
 }

@@ -6,8 +6,12 @@ import type { Logger } from './logger'
 import { verifyEncryptionKey } from './services/encryptionCheck'
 import { createKeyCipher } from './services/keyCipher'
 import { onChange, startChangeFeed } from './services/changes'
+import { startLogRetention } from './services/logRetention'
+import { startRequestLogWriter } from './services/requestLog'
 import { loadSettings } from './services/settings'
+import { abortRunningTasks, recoverInterruptedTasks } from './services/tasks'
 import { createStore } from './store'
+import { startProxyEngine } from './proxy/start'
 
 function describeTarget(config: Config) {
   return config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${config.database.url.replace(/\/\/[^@]*@/, '//***@')}`
@@ -48,6 +52,13 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   onChange(c => c.type === 'settings' ? loadSettings(db).then(() => {}) : undefined)
 
   // Subsystems start here, in order (each registers its own onShutdown):
+  // The log writer is registered first so that it shuts down last of them: whatever the proxy
+  // logs while it winds down is still written.
+  onShutdown('request log', startRequestLogWriter({ db, log }))
+  onShutdown('request log retention', startLogRetention({ db, store, log, owner: instanceId }))
+  await recoverInterruptedTasks(db, instanceId)
+  onShutdown('tasks', () => abortRunningTasks())
+  await startProxyEngine(ctx)
   log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
   appReady()
   return ctx

@@ -99,10 +99,10 @@ function valueSchema(d: SettingDefinition) {
 
 /** `PATCH /api/settings` body: any subset, every value typed and in range, unknown keys refused. */
 export const SettingsPatchSchema = z.strictObject(
-  Object.fromEntries(SETTING_DEFINITIONS.map(d => [d.key, valueSchema(d).optional()])) as Record<SettingKey, z.ZodOptional<z.ZodType>>,
+  Object.fromEntries(SETTING_DEFINITIONS.map(d => [d.key, valueSchema(d).optional()])) as unknown as { [K in SettingKey]: z.ZodOptional<z.ZodType<SettingsMap[K]>> },
 )
 
 /** A group's `config`: exactly the starred keys. */
 export const GroupConfigSchema = z.strictObject(
-  Object.fromEntries(SETTING_DEFINITIONS.filter(d => d.group).map(d => [d.key, valueSchema(d).optional()])) as Record<GroupConfigKey, z.ZodOptional<z.ZodType>>,
+  Object.fromEntries(SETTING_DEFINITIONS.filter(d => d.group).map(d => [d.key, valueSchema(d).optional()])) as unknown as { [K in GroupConfigKey]: z.ZodOptional<z.ZodType<SettingsMap[K]>> },
 )

@@ -46,7 +46,7 @@ const text = (fallback = '') => z.string().optional().transform(v => (v ?? '').t
 export function parseDatabaseDsn(dsn: string, dataDir: string): DatabaseTarget {
   const s = dsn.trim()
   if (!s) return { dialect: 'sqlite', file: `${dataDir.replace(/\/$/, '')}/keygate.db` }
-  const go = /^([^:@/]*)(?::([^@]*))?@tcp\(([^)]+)\)\/([^?]*)(?:\?.*)?$/.exec(s)
+  const go = /^([^:/]*)(?::(.*))?@tcp\(([^)]+)\)\/([^?]*)(?:\?.*)?$/.exec(s)
   if (go) {
     const [, user, pass, hostPort, db] = go
     if (!db) throw new ConfigError('DATABASE_DSN: database name is missing')
@@ -103,6 +103,7 @@ const EnvSchema = z.object({
   REDIS_DSN: text(),
   REDIS_KEY_PREFIX: text('keygate:'),
   MAX_CONCURRENT_REQUESTS: int(1000, 1, 1_000_000, 'a whole number from 1 to 1000000'),
+  MAX_REQUEST_BODY_MB: int(32, 1, 1024, 'a whole number of megabytes from 1 to 1024'),
   TRUST_PROXY: bool(false),
   LOG_LEVEL: z.string().optional().transform((v, ctx) => {
     const s = (v ?? '').trim().toLowerCase() || 'info'
@@ -135,6 +136,8 @@ export type Config = {
   /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string
   maxConcurrentRequests: number
+  /** Largest proxy request body accepted (413 past it). */
+  maxRequestBodyBytes: number
   trustProxy: boolean
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
   logFormat: 'text' | 'json'
@@ -170,6 +173,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     redisUrl: parseRedisDsn(e.REDIS_DSN),
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_MB * 1024 * 1024,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

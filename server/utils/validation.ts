@@ -3,7 +3,10 @@ import type { z } from 'zod'
 
 /** The contract's 400: every bad field with its path and message. */
 export function validationError(error: z.ZodError) {
-  const issues = error.issues.map(i => ({ path: i.path.join('.'), message: i.message }))
+  // An unknown key is reported at its own path, so a form can point at the field.
+  const issues = error.issues.flatMap(i => i.code === 'unrecognized_keys'
+    ? i.keys.map(k => ({ path: [...i.path, k].join('.'), message: 'is not a known field' }))
+    : [{ path: i.path.join('.'), message: i.message }])
   const first = issues[0]
   return createError({
     statusCode: 400,

@@ -1,0 +1,24 @@
+import { join } from 'node:path'
+import { useApp } from '../../../../app'
+import { startKeyImport } from '../../../../services/keyImport'
+import { getGroupRow } from '../../../../services/groups'
+import { AddKeysSchema } from '../../../../../shared/schemas/keys'
+import { routeId, taskDeps } from '../../../../utils/api'
+import { isMultipart, receiveUpload } from '../../../../utils/upload'
+import { validateBody } from '../../../../utils/validation'
+
+/** JSON `{"keys": text | string[]}` or a multipart `.txt` (streamed to DATA_DIR/uploads). */
+export default defineEventHandler(async (event) => {
+  const id = routeId(event)
+  let task
+  if (isMultipart(event)) {
+    await getGroupRow(useApp().db, id)
+    const { file, fields } = await receiveUpload(event, join(useApp().config.dataDir, 'uploads'))
+    task = await startKeyImport(taskDeps(), id, { file }, (fields.notes ?? '').slice(0, 1000))
+  } else {
+    const body = await validateBody(event, AddKeysSchema)
+    task = await startKeyImport(taskDeps(), id, { text: body.keys }, body.notes)
+  }
+  setResponseStatus(event, 202)
+  return { taskId: task.id }
+})

@@ -1,0 +1,3 @@
+import { describeSettings } from '../../services/settings'
+
+export default defineEventHandler(() => describeSettings())

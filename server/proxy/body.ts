@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http'
+import type { JsonBody } from './channels'
+import { ProxyError } from './errors'
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * Reads the request body once (it is resent on every retry). Past `limit` bytes: 413, decided
+ * from Content-Length up front when the client sent one, else while reading.
+ */
+export async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN)
+  if (declared > limit) throw tooLarge(limit)
+  if (declared === 0 || req.method === 'GET' || req.method === 'HEAD') return EMPTY
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw tooLarge(limit)
+    chunks.push(chunk as Buffer)
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+}
+
+function tooLarge(limit: number) {
+  return new ProxyError(413, `request body is larger than the ${Math.round(limit / 1048576)} MB limit`, 'request_too_large')
+}
+
+/** The body as a JSON object when it is one; anything else is forwarded untouched. */
+export function parseJsonBody(body: Buffer, contentType: string | undefined): JsonBody | null {
+  if (!body.length) return null
+  if (contentType && !contentType.includes('json')) return null
+  if (body[0] !== 0x7b /* { */) return null
+  try {
+    const v = JSON.parse(body.toString('utf8'))
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as JsonBody : null
+  } catch { return null }
+}

@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ApiFlavour, JsonBody } from './channels'
+import type { Engine } from './engine'
+import type { ProxyKeyRuntime } from './proxyKeys'
+import type { GroupRuntime } from './registry'
+
+/** One client request on its way through the engine. */
+export type RequestContext = {
+  engine: Engine
+  req: IncomingMessage
+  res: ServerResponse
+  /** Metrics label: which family of routes it came in on. */
+  route: 'proxy' | 'v1' | 'v1beta'
+  flavour: ApiFlavour
+  started: number
+  pk: ProxyKeyRuntime
+  method: string
+  /** Query string to forward (the client's `key` removed), without `?`. */
+  query: URLSearchParams
+  queryString: string
+  rawBody: Buffer
+  json: JsonBody | null
+  /** Upstream path before any model redirect (e.g. `/v1/chat/completions`). */
+  path: string
+  ip: string
+  userAgent: string
+  /** What the request asked for, once known (for the log of a request refused before any attempt). */
+  model: string
+  group: GroupRuntime | null
+  clientGone: boolean
+  /** Aborts the attempt in flight, if any. */
+  abortAttempt: (() => void) | null
+}

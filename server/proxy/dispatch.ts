@@ -1,0 +1,216 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { request } from 'undici'
+import type { ChannelType } from '../../shared/types/rows'
+import { joinUrl } from './channels'
+import { isGeminiOpenAiPath } from './channels/gemini'
+import { classifyFailure } from './classify'
+import type { RequestContext } from './context'
+import { ProxyError, sendError } from './errors'
+import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
+import { createInjectedUsageStripper, createUsageTap, enqueueRequestLog, metrics, type Usage } from './integrations'
+import { recordFailure, recordSuccess } from './keypool/transitions'
+import type { PoolKey } from './keypool/types'
+import { redactSecret, upstreamErrorMessage } from './redact'
+import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
+import { readCapped, relayResponse } from './relay'
+import { prepareRequest, type PreparedRequest } from './transform'
+import { pickWeighted } from './wrr'
+
+/** A failed attempt we may still hand to the client if nothing better comes. */
+type Failure = { status: number; headers: IncomingHttpHeaders; text: string; key: PoolKey; log: LogFields }
+
+type LogFields = {
+  target: GroupRuntime; parent: GroupRuntime | null; key: PoolKey; upstream: UpstreamTarget; prepared: PreparedRequest
+  status: number; success: boolean; attemptStarted: number; ttftMs: number | null; usage: Usage | null; error: string | null
+  responseBody: string | null
+}
+
+const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }
+
+function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
+  const end = Date.now()
+  const logBody = settingsOf(f.target).settings.request_log_body
+  const u = f.usage ?? NO_USAGE
+  enqueueRequestLog({
+    time: f.attemptStarted, groupId: f.target.row.id, groupName: f.target.row.name, parentGroupId: f.parent?.row.id ?? null,
+    keyId: f.key.id, keyMasked: f.key.masked, proxyKeyId: ctx.pk.row.id, model: f.prepared.model, upstreamModel: f.prepared.upstreamModel,
+    path: f.prepared.path, upstream: f.upstream.url, status: f.status, success: f.success, type, stream: f.prepared.stream,
+    // The final record spans the whole request; a retry record only its own attempt.
+    durationMs: end - (type === 'final' ? ctx.started : f.attemptStarted), ttftMs: f.ttftMs,
+    promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens,
+    error: f.error === null ? null : redactSecret(f.error, f.key.secret), ip: ctx.ip, userAgent: ctx.userAgent,
+    requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
+    responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
+  })
+}
+
+/** Which usage parser reads this answer: decided by the API actually spoken, not the group. */
+function tapChannel(type: ChannelType, path: string): ChannelType {
+  if (path.includes('/responses')) return 'openai-response'
+  if (type === 'gemini') return isGeminiOpenAiPath(path) ? 'openai' : 'gemini'
+  return type === 'anthropic' ? 'anthropic' : 'openai'
+}
+
+/** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
+async function nextKey(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
+  const bound = g.pool.usableCount + 1
+  for (let i = 0; i < bound; i++) {
+    const k = g.pool.next(now)
+    if (!k || keyRpm <= 0) return k
+    const minute = Math.floor(now / 60_000)
+    let n = 0
+    try { n = await ctx.engine.store.incr(`key-rpm:${k.id}:${minute}`, 1, 61_000) } catch {}
+    if (n <= keyRpm) return k
+    g.pool.park(k, (minute + 1) * 60_000)
+  }
+  return null
+}
+
+function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
+  if (g.row.type !== 'aggregate') return g
+  return pickWeighted(g.subGroups, s => s.group.row.enabled && s.group.pool.hasUsable(now))?.group ?? null
+}
+
+/**
+ * Tries the candidate groups in order (unified routes: by priority; a group with no usable key
+ * hands over to the next), each attempt with the next key, until one answers or `max_retries`
+ * is used up. Nothing is retried once a byte has gone to the client.
+ */
+export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
+  const maxAttempts = settingsOf(candidates[0]!).settings.max_retries + 1
+  const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
+  let attempts = 0
+  let failure: Failure | null = null
+  let nearestWake: number | null = null
+
+  groups: for (const g of candidates) {
+    while (attempts < maxAttempts && !ctx.clientGone) {
+      const now = Date.now()
+      const target = pickTarget(g, now)
+      if (!target) break
+      const s = settingsOf(target)
+      const key = await nextKey(ctx, target, s.settings.key_rpm, now)
+      if (!key) {
+        const w = target.pool.nextWake()
+        if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
+        if (target === g) break
+        continue
+      }
+      const upstream = pickWeighted(target.upstreams)
+      if (!upstream) break
+      const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
+      attempts++
+      if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
+
+      const headers = { ...baseHeaders }
+      target.channel.setKey(headers, key.secret, prepared.path)
+      if (target.row.headerRules?.length) applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
+      const attemptStarted = Date.now()
+      const log: LogFields = { target, parent: target === g ? null : g, key, upstream, prepared, status: 0, success: false, attemptStarted, ttftMs: null, usage: null, error: null, responseBody: null }
+
+      const controller = new AbortController()
+      let timedOut = false
+      const timer = setTimeout(() => { timedOut = true; controller.abort() }, s.settings.request_timeout * 1000)
+      ctx.abortAttempt = () => controller.abort()
+      let res: Awaited<ReturnType<typeof request>>
+      try {
+        res = await request(joinUrl(upstream.url, prepared.path, ctx.queryString), {
+          method: ctx.method as 'POST',
+          headers,
+          body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : prepared.body,
+          dispatcher: agentOf(upstream, s.settings),
+          signal: controller.signal,
+        })
+      } catch (err) {
+        clearTimeout(timer)
+        if (ctx.clientGone) return clientClosed(ctx, log)
+        log.status = timedOut ? 504 : 502
+        log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
+        metrics.attempt({ group: target.row.name, outcome: 'retry' })
+        failure = { status: log.status, headers: {}, text: '', key, log }
+        continue
+      }
+
+      const status = res.statusCode
+      if (status >= 400) {
+        let text = ''
+        try { text = await readCapped(res.body) } catch {}
+        clearTimeout(timer)
+        if (ctx.clientGone) return clientClosed(ctx, log)
+        const verdict = classifyFailure({ status, headers: res.headers, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan })
+        log.status = status
+        log.error = `HTTP ${status}: ${redactSecret(upstreamErrorMessage(text), key.secret)}`
+        log.responseBody = text.slice(0, 65536)
+        recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, ctx.engine.sink)
+        failure = { status, headers: res.headers, text, key, log }
+        if (s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
+        break groups
+      }
+
+      // A usable answer: from here on the client receives bytes, so this attempt is final.
+      recordSuccess(target.pool, key, ctx.engine.sink)
+      const tap = createUsageTap(tapChannel(target.channel.type, prepared.path), { stream: prepared.stream })
+      const captured = { text: '' }
+      const result = await relayResponse(ctx.res, status, res.headers, res.body, {
+        flavour: ctx.flavour, stream: prepared.stream, tap,
+        filter: prepared.injectedUsage ? createInjectedUsageStripper() : null,
+        onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
+        abortUpstream: () => controller.abort(),
+        captureBytes: s.settings.request_log_body ? 65536 : 0,
+      }, captured)
+      clearTimeout(timer)
+      log.usage = tap.finish()
+      log.responseBody = s.settings.request_log_body ? captured.text : null
+      if (result.kind === 'client-closed') { ctx.clientGone = true; return clientClosed(ctx, log) }
+      log.status = result.kind === 'done' ? status : 502
+      log.success = result.kind === 'done' && status < 400
+      log.error = result.kind === 'upstream-error' ? (timedOut ? `upstream exceeded request_timeout (${s.settings.request_timeout} s) mid-response` : result.error) : null
+      metrics.attempt({ group: target.row.name, outcome: log.success ? 'success' : 'failure' })
+      writeLog(ctx, log, 'final')
+      finished(ctx, g, log.status, log.ttftMs, prepared.stream)
+      return
+    }
+    if (attempts >= maxAttempts || ctx.clientGone) break
+  }
+
+  if (ctx.clientGone) {
+    if (failure) return clientClosed(ctx, failure.log)
+    return
+  }
+  if (failure) {
+    metrics.attempt({ group: failure.log.target.row.name, outcome: 'failure' })
+    writeLog(ctx, failure.log, 'final')
+    sendUpstreamFailure(ctx, failure)
+    finished(ctx, candidates[0]!, failure.status, null, failure.log.prepared.stream)
+    return
+  }
+  const retryAfter = nearestWake !== null ? Math.max(1, (nearestWake - Date.now()) / 1000) : undefined
+  throw new ProxyError(503, 'no upstream key is available right now; try again later', 'no_available_key', retryAfter)
+}
+
+function finished(ctx: RequestContext, g: GroupRuntime, status: number, ttftMs: number | null, stream: boolean) {
+  metrics.requestFinished({ route: ctx.route, group: g.row.name, status, durationMs: Date.now() - ctx.started, ttftMs, stream })
+}
+
+/** The client left: 499 in the log, and the key is not blamed. */
+function clientClosed(ctx: RequestContext, log: LogFields) {
+  log.status = 499
+  log.success = false
+  log.error = 'the client closed the request'
+  metrics.attempt({ group: log.target.row.name, outcome: 'aborted' })
+  writeLog(ctx, log, 'final')
+  finished(ctx, log.parent ?? log.target, 499, log.ttftMs, log.prepared.stream)
+}
+
+/** Every attempt failed: the client gets the last upstream answer (its key scrubbed), or ours. */
+function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
+  if (!f.text) {
+    sendError(ctx.res, ctx.flavour, new ProxyError(f.status, f.log.error ?? 'upstream failed', 'upstream_error'))
+    return
+  }
+  const body = redactSecret(f.text, f.key.secret)
+  const headers = clientResponseHeaders(f.headers, false)
+  headers['content-length'] = Buffer.byteLength(body)
+  if (!ctx.res.headersSent) ctx.res.writeHead(f.status, headers)
+  ctx.res.end(body)
+}

@@ -1,0 +1,118 @@
+import type { KeyStatus } from '../../../shared/types/rows'
+import type { PoolKey } from './types'
+import { WakeHeap } from './wakeHeap'
+
+/**
+ * A group's keys. Usable keys sit in a ring (array + cursor) and leave it by swap-remove, so
+ * picking the next key is O(1) and allocation-free whatever the pool size. Cooling and parked
+ * keys wait in a heap ordered by wake-up time; only the heap's top is looked at per pick.
+ */
+export class KeyPool {
+  readonly byId = new Map<number, PoolKey>()
+  private ring: PoolKey[] = []
+  private cursor = 0
+  private waiting = new WakeHeap()
+  readonly counts: Record<KeyStatus, number> = { active: 0, cooling: 0, invalid: 0, disabled: 0 }
+
+  constructor(readonly groupId: number, private onWake: (k: PoolKey) => void = () => {}) {}
+
+  get size() { return this.byId.size }
+  get usableCount() { return this.ring.length }
+
+  /** The next usable key in rotation, or null when none is usable right now. */
+  next(now: number): PoolKey | null {
+    this.wakeDue(now)
+    const n = this.ring.length
+    if (n === 0) return null
+    if (this.cursor >= n) this.cursor = 0
+    return this.ring[this.cursor++]!
+  }
+
+  hasUsable(now: number): boolean {
+    this.wakeDue(now)
+    return this.ring.length > 0
+  }
+
+  /** Earliest time a waiting key becomes usable (for Retry-After when the pool is exhausted). */
+  nextWake(): number | null { return this.waiting.peek()?.wakeAt ?? null }
+
+  private wakeDue(now: number) {
+    let top = this.waiting.peek()
+    while (top && top.wakeAt <= now) {
+      this.waiting.pop()
+      top.wakeAt = 0
+      if (top.parked) top.parked = false
+      else if (top.status === 'cooling') { this.setStatus(top, 'active'); top.cooldownUntil = 0; this.onWake(top) }
+      if (top.status === 'active') this.enterRing(top)
+      top = this.waiting.peek()
+    }
+  }
+
+  add(k: PoolKey) {
+    this.byId.set(k.id, k)
+    this.counts[k.status]++
+    this.place(k)
+  }
+
+  delete(id: number) {
+    const k = this.byId.get(id)
+    if (!k) return
+    this.leaveRing(k)
+    this.waiting.remove(k)
+    this.counts[k.status]--
+    this.byId.delete(id)
+  }
+
+  /** Moves a key to `status` and puts it where that status belongs (ring, heap, or neither). */
+  transition(k: PoolKey, status: KeyStatus, cooldownUntil = 0) {
+    this.setStatus(k, status)
+    k.cooldownUntil = status === 'cooling' ? cooldownUntil : 0
+    k.parked = false
+    this.place(k)
+  }
+
+  /** Skips an active key until `until` (it went over key_rpm); its status does not change. */
+  park(k: PoolKey, until: number) {
+    if (k.status !== 'active') return
+    this.leaveRing(k)
+    this.waiting.remove(k)
+    k.parked = true
+    k.wakeAt = until
+    this.waiting.push(k)
+  }
+
+  private setStatus(k: PoolKey, status: KeyStatus) {
+    if (k.status === status) return
+    this.counts[k.status]--
+    this.counts[status]++
+    k.status = status
+  }
+
+  private place(k: PoolKey) {
+    this.waiting.remove(k)
+    k.wakeAt = 0
+    if (k.status === 'active') { this.enterRing(k); return }
+    this.leaveRing(k)
+    if (k.status === 'cooling') {
+      k.wakeAt = k.cooldownUntil
+      this.waiting.push(k)
+    }
+  }
+
+  private enterRing(k: PoolKey) {
+    if (k.slot >= 0) return
+    k.slot = this.ring.length
+    this.ring.push(k)
+  }
+
+  private leaveRing(k: PoolKey) {
+    const i = k.slot
+    if (i < 0) return
+    const last = this.ring.pop()!
+    k.slot = -1
+    if (last !== k) {
+      this.ring[i] = last
+      last.slot = i
+    }
+  }
+}

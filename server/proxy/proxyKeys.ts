@@ -1,0 +1,76 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { ProxyKeyRow } from '../../shared/types/rows'
+import type { Store } from '../store/types'
+import { ProxyError } from './errors'
+import { modelMatcher, type ModelMatcher } from './models'
+
+/** A consumer key as the engine checks it; `inFlight` counts this instance's open requests. */
+export type ProxyKeyRuntime = {
+  row: ProxyKeyRow
+  allowsModel: ModelMatcher
+  /** null: every group. */
+  groups: Set<number> | null
+  inFlight: number
+}
+
+/** The client's proxy key, in the contract's order: `?key=`, Bearer, x-api-key, x-goog-api-key. */
+export function clientCredential(headers: IncomingHttpHeaders, queryKey: string | null): string {
+  if (queryKey) return queryKey
+  const auth = headers.authorization
+  if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim()
+  const x = headers['x-api-key'] ?? headers['x-goog-api-key']
+  return (Array.isArray(x) ? x[0] : x)?.trim() ?? ''
+}
+
+export class ProxyKeyTable {
+  private byHash = new Map<string, ProxyKeyRuntime>()
+
+  /** Replaces the table, keeping each surviving key's in-flight count. */
+  replace(rows: ProxyKeyRow[]) {
+    const old = new Map([...this.byHash.values()].map(k => [k.row.id, k]))
+    const next = new Map<string, ProxyKeyRuntime>()
+    for (const row of rows) {
+      next.set(row.keyHash, {
+        row,
+        allowsModel: modelMatcher(row.models ?? []),
+        groups: row.groupIds?.length ? new Set(row.groupIds) : null,
+        inFlight: old.get(row.id)?.inFlight ?? 0,
+      })
+    }
+    this.byHash = next
+  }
+
+  lookup(hash: string): ProxyKeyRuntime | undefined { return this.byHash.get(hash) }
+}
+
+/** 401 unless the key exists, is enabled and has not expired. */
+export function authenticate(table: ProxyKeyTable, secret: string, hash: (s: string) => string, now: number): ProxyKeyRuntime {
+  if (!secret) throw new ProxyError(401, 'missing proxy key: send it as a Bearer token, x-api-key, x-goog-api-key or ?key=', 'missing_api_key')
+  const pk = table.lookup(hash(secret))
+  if (!pk) throw new ProxyError(401, 'invalid proxy key', 'invalid_api_key')
+  if (!pk.row.enabled) throw new ProxyError(401, 'this proxy key is disabled', 'invalid_api_key')
+  if (pk.row.expiresAt !== null && pk.row.expiresAt <= now) throw new ProxyError(401, 'this proxy key has expired', 'invalid_api_key')
+  return pk
+}
+
+/**
+ * Takes one concurrency slot and one request of the key's per-minute budget. The minute counter
+ * is one atomic Store increment, so it is exact across instances. Call `release` when done.
+ */
+export async function admit(pk: ProxyKeyRuntime, store: Store, now: number): Promise<void> {
+  const { maxConcurrency, rpm, id } = pk.row
+  if (maxConcurrency > 0 && pk.inFlight >= maxConcurrency)
+    throw new ProxyError(429, `this proxy key allows ${maxConcurrency} concurrent requests`, 'rate_limit_exceeded', 1)
+  pk.inFlight++
+  if (rpm > 0) {
+    const minute = Math.floor(now / 60_000)
+    let n: number
+    try { n = await store.incr(`pk-rpm:${id}:${minute}`, 1, 61_000) } catch { n = 0 }
+    if (n > rpm) {
+      pk.inFlight--
+      throw new ProxyError(429, `this proxy key allows ${rpm} requests per minute`, 'rate_limit_exceeded', ((minute + 1) * 60_000 - now) / 1000)
+    }
+  }
+}
+
+export function release(pk: ProxyKeyRuntime) { if (pk.inFlight > 0) pk.inFlight-- }

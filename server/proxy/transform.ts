@@ -1,0 +1,58 @@
+import type { Channel, JsonBody } from './channels'
+import { ProxyError } from './errors'
+import type { GroupRuntime } from './registry'
+
+export type PreparedRequest = {
+  path: string
+  /** Body to send: the client's bytes unless something changed it. */
+  body: Buffer
+  model: string
+  upstreamModel: string
+  stream: boolean
+  /** We asked for usage in an OpenAI stream the client did not ask it for: strip that chunk. */
+  injectedUsage: boolean
+}
+
+const isChatCompletions = (path: string) => path.endsWith('/chat/completions')
+
+/**
+ * Applies the group's model redirect and parameter overrides. The body is re-serialised only
+ * when one of them (or our stream_options for usage) changed it; otherwise the client's own
+ * bytes go out. `json` is a private copy per group when it may be mutated.
+ */
+export function prepareRequest(g: GroupRuntime, channel: Channel, path: string, query: URLSearchParams, raw: Buffer, json: JsonBody | null): PreparedRequest {
+  const row = g.row
+  const model = channel.model(path, json)
+  let upstreamModel = model
+  let changed = false
+  let body = json
+  const redirects = row.modelRedirects
+  const target = model ? redirects?.[model] : undefined
+  if (target !== undefined) {
+    upstreamModel = target
+  } else if (row.modelRedirectStrict && model) {
+    throw new ProxyError(400, `model "${model}" is not available in group ${row.name}`, 'model_not_found')
+  }
+  const overrides = row.paramOverrides
+  const hasOverrides = !!overrides && Object.keys(overrides).length > 0
+  const stream = channel.isStream(path, query, json)
+  const wantUsage = stream && body !== null && channel.type === 'openai' && isChatCompletions(path)
+    && !(body.stream_options as { include_usage?: boolean } | undefined)?.include_usage
+  if (body && (upstreamModel !== model || hasOverrides || wantUsage)) body = structuredClone(body)
+  if (upstreamModel !== model) {
+    // Gemini's native API names the model in the path; the others in the body.
+    const inBody = channel.model(path, null) === ''
+    path = channel.setModel(path, body, upstreamModel)
+    changed = inBody && body !== null
+  }
+  if (body && hasOverrides) { Object.assign(body, overrides); changed = true }
+  if (body && wantUsage) {
+    body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
+    changed = true
+  }
+  return {
+    path,
+    body: changed && body ? Buffer.from(JSON.stringify(body)) : raw,
+    model, upstreamModel, stream, injectedUsage: wantUsage,
+  }
+}

@@ -1,0 +1,154 @@
+import { createReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import type { Db } from '../../db/client'
+import type { KeyCipher } from './keyCipher'
+import { publishChange } from './changes'
+import { getGroupRow } from './groups'
+import { invalid } from './errors'
+import { startTask, type TaskDeps } from './tasks'
+
+const SEPARATORS = /[\s,;]+/
+const MAX_KEY_LENGTH = 1000
+const BATCH = 2000
+/** A JSON array in an uploaded file is parsed whole; past this size, use one key per line. */
+const MAX_JSON_FILE = 256 * 1024 * 1024
+
+export type ImportResult = { added: number; duplicates: number; invalid: number; total: number }
+
+/** Cleans one token: surrounding quotes go; null for nothing, false for an unusable token. */
+function cleanKey(token: string): string | null | false {
+  const k = token.trim().replace(/^["'`]+|["'`]+$/g, '')
+  if (!k) return null
+  if (k.length > MAX_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(k)) return false
+  return k
+}
+
+/** Text in any separator (newline, comma, space, `;`) or a JSON array of strings → keys in order. */
+export function splitKeys(input: string | string[]): { keys: string[]; invalid: number } {
+  let tokens: string[]
+  if (Array.isArray(input)) tokens = input
+  else {
+    const s = input.trim()
+    if (s.startsWith('[')) {
+      let parsed: unknown
+      try { parsed = JSON.parse(s) } catch { throw invalid('keys', 'looks like a JSON array but is not valid JSON') }
+      if (!Array.isArray(parsed) || parsed.some(v => typeof v !== 'string')) throw invalid('keys', 'a JSON array of keys must contain only strings')
+      tokens = parsed as string[]
+    } else tokens = s.split(SEPARATORS)
+  }
+  const keys: string[] = []
+  let bad = 0
+  for (const tok of tokens) {
+    const k = cleanKey(tok)
+    if (k === null) continue
+    if (k === false) { bad++; continue }
+    keys.push(k)
+  }
+  return { keys, invalid: bad }
+}
+
+/** Streams keys out of an uploaded file without holding it in memory (unless it is a JSON array). */
+async function* keysFromFile(path: string, onBad: () => void): AsyncGenerator<string[]> {
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })
+  let carry = ''
+  let first = true
+  let json: string[] | null = null
+  for await (const chunk of stream as AsyncIterable<string>) {
+    if (json) { json.push(chunk); continue }
+    let text = carry + chunk
+    if (first && text.trim()) {
+      first = false
+      text = text.replace(/^\uFEFF/, '')
+      if (text.trimStart().startsWith('[')) { json = [text]; continue }
+    }
+    const parts = text.split(SEPARATORS)
+    carry = parts.pop() ?? ''
+    yield collect(parts, onBad)
+  }
+  if (json) {
+    const all = json.join('')
+    if (all.length > MAX_JSON_FILE) throw new Error('a JSON array file this large is not supported; upload one key per line')
+    const r = splitKeys(all)
+    for (let i = 0; i < r.invalid; i++) onBad()
+    for (let i = 0; i < r.keys.length; i += BATCH) yield r.keys.slice(i, i + BATCH)
+    return
+  }
+  yield collect([carry], onBad)
+}
+
+function collect(tokens: string[], onBad: () => void): string[] {
+  const out: string[] = []
+  for (const tok of tokens) {
+    const k = cleanKey(tok)
+    if (k === null) continue
+    if (k === false) { onBad(); continue }
+    out.push(k)
+  }
+  return out
+}
+
+/**
+ * Inserts a batch: encrypted, hashed, deduplicated by the (group_id, key_hash) unique index so a
+ * key already in the group (or twice in the batch) is skipped. One transaction per batch.
+ */
+export async function insertKeyBatch(handle: Db, cipher: KeyCipher, groupId: number, keys: string[], notes = ''): Promise<number> {
+  if (!keys.length) return 0
+  const now = Date.now()
+  const rows: [number, string, string, string, number, number][] = []
+  for (const k of new Set(keys)) rows.push([groupId, cipher.hash(k), cipher.encrypt(k), notes, now, now])
+  if (handle.dialect === 'sqlite') {
+    const stmt = handle.raw.prepare(`INSERT OR IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`)
+    return handle.raw.transaction(() => {
+      let n = 0
+      for (const r of rows) n += stmt.run(...r).changes
+      return n
+    })()
+  }
+  const [res] = await handle.pool.query(
+    `INSERT IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, created_at, updated_at) VALUES ?`, [rows])
+  return (res as { affectedRows: number }).affectedRows
+}
+
+export type KeySource = { text: string | string[] } | { file: string }
+
+/** `POST /api/groups/{id}/keys`: checks the group, then imports in the background as a task. */
+export async function startKeyImport(deps: TaskDeps & { cipher: KeyCipher }, groupId: number, source: KeySource, notes = '') {
+  const group = await getGroupRow(deps.db, groupId)
+  if (group.type === 'aggregate') {
+    if ('file' in source) await rm(source.file, { force: true })
+    throw invalid('groupId', 'an aggregate group has no keys of its own; add them to its sub-groups')
+  }
+  // Text is split before answering, so a malformed JSON array is a 400, not a failed task.
+  const parsed = 'text' in source ? splitKeys(source.text) : null
+  if (parsed && !parsed.keys.length) throw invalid('keys', 'no keys found in the text')
+  try {
+    return await startTask(deps, { type: 'import-keys', groupId, exclusive: true, total: parsed?.keys.length ?? 0 }, async (ctx) => {
+      const result: ImportResult = { added: 0, duplicates: 0, invalid: parsed?.invalid ?? 0, total: 0 }
+      try {
+        const batches = parsed ? chunks(parsed.keys) : keysFromFile((source as { file: string }).file, () => { result.invalid++ })
+        for await (const batch of batches) {
+          if (ctx.signal.aborted) throw new Error('aborted')
+          if (!parsed) ctx.setTotal(result.total + batch.length)
+          const added = await insertKeyBatch(deps.db, deps.cipher, groupId, batch, notes)
+          result.added += added
+          result.total += batch.length
+          ctx.advance(batch.length)
+          // Let API requests (progress polls) in between batches: SQLite work is synchronous.
+          await new Promise(r => setImmediate(r))
+        }
+      } finally {
+        if ('file' in source) await rm(source.file, { force: true })
+        if (result.added) await publishChange({ type: 'keys', groupId })
+      }
+      result.duplicates = result.total - result.added
+      return result
+    })
+  } catch (err) {
+    if ('file' in source) await rm(source.file, { force: true })
+    throw err
+  }
+}
+
+function* chunks(keys: string[]) {
+  for (let i = 0; i < keys.length; i += BATCH) yield keys.slice(i, i + BATCH)
+}

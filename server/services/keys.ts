@@ -1,0 +1,121 @@
+import { and, asc, count, eq, gt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import type { Db } from '../../db/client'
+import type { Page } from '../../shared/schemas/common'
+import type { KeyListQuery, KeyPatchInput, KeyView } from '../../shared/schemas/keys'
+import type { ApiKeyRow, KeyStatus } from '../../shared/types/rows'
+import { publishChange } from './changes'
+import { access } from './dbAccess'
+import { notFound } from './errors'
+import { getGroupRow } from './groups'
+import { maskSecret, type KeyCipher } from './keyCipher'
+
+/** Masked for display; a row that no longer decrypts shows as unreadable rather than failing the page. */
+export function maskStored(cipher: KeyCipher, ciphertext: string): string {
+  try { return maskSecret(cipher.decrypt(ciphertext)) } catch { return '(unreadable)' }
+}
+
+export function toKeyView(cipher: KeyCipher, r: ApiKeyRow): KeyView {
+  return {
+    id: r.id,
+    groupId: r.groupId,
+    masked: maskStored(cipher, r.keyCiphertext),
+    status: r.status,
+    notes: r.notes,
+    requestCount: r.requestCount,
+    failureCount: r.failureCount,
+    consecutiveFailures: r.consecutiveFailures,
+    lastUsedAt: r.lastUsedAt,
+    cooldownUntil: r.cooldownUntil,
+    lastError: r.lastError,
+    createdAt: r.createdAt,
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, c => `\\${c}`)
+
+/** `column LIKE %text%` with the wildcards in `text` taken literally, on either dialect. */
+export function contains(handle: Db, column: SQLWrapper, text: string): SQL {
+  const pattern = `%${escapeLike(text)}%`
+  // MySQL escapes with a backslash by default; SQLite needs to be told.
+  return handle.dialect === 'sqlite' ? sql`${column} LIKE ${pattern} ESCAPE '\\'` : sql`${column} LIKE ${pattern}`
+}
+
+/** `q` matches notes, or the exact key through its hash (the only way to find a key by value). */
+export async function listKeys(handle: Db, cipher: KeyCipher, groupId: number, q: KeyListQuery): Promise<Page<KeyView>> {
+  await getGroupRow(handle, groupId)
+  const { db, t } = access(handle)
+  const k = t.apiKeys
+  const conds: (SQL | undefined)[] = [eq(k.groupId, groupId)]
+  if (q.status) conds.push(eq(k.status, q.status))
+  const text = q.q?.trim()
+  if (text) conds.push(or(eq(k.keyHash, cipher.hash(text)), contains(handle, k.notes, text)))
+  const where = and(...conds)
+  const rows = await db.select().from(k).where(where).orderBy(asc(k.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
+  const total = (await db.select({ n: count() }).from(k).where(where))[0]!.n
+  return { items: rows.map(r => toKeyView(cipher, r)), total: Number(total) }
+}
+
+export async function getKeyRow(handle: Db, id: number): Promise<ApiKeyRow> {
+  const { db, t } = access(handle)
+  const row = (await db.select().from(t.apiKeys).where(eq(t.apiKeys.id, id)).limit(1))[0]
+  if (!row) throw notFound(`key ${id}`)
+  return row
+}
+
+/** Enable/disable and annotate one key. Enabling gives it a clean slate (no cooldown, no failure streak). */
+export async function updateKey(handle: Db, cipher: KeyCipher, id: number, patch: KeyPatchInput): Promise<KeyView> {
+  const row = await getKeyRow(handle, id)
+  const { db, t } = access(handle)
+  const set: Partial<ApiKeyRow> = { updatedAt: Date.now() }
+  if (patch.notes !== undefined) set.notes = patch.notes
+  if (patch.status === 'disabled') set.status = 'disabled'
+  if (patch.status === 'active') Object.assign(set, { status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null })
+  await db.update(t.apiKeys).set(set).where(eq(t.apiKeys.id, id))
+  if (patch.status !== undefined) await publishChange({ type: 'keys', groupId: row.groupId })
+  return toKeyView(cipher, await getKeyRow(handle, id))
+}
+
+export async function deleteKey(handle: Db, id: number): Promise<{ deleted: true }> {
+  const row = await getKeyRow(handle, id)
+  const { db, t } = access(handle)
+  await db.delete(t.apiKeys).where(eq(t.apiKeys.id, id))
+  await publishChange({ type: 'keys', groupId: row.groupId })
+  return { deleted: true }
+}
+
+/** Records a validation outcome on a key (success: active with a clean slate; key-blaming failure: invalid). */
+export async function recordValidation(handle: Db, id: number, outcome: { ok: boolean; blamesKey: boolean; error: string | null }) {
+  const { db, t } = access(handle)
+  const now = Date.now()
+  // A disabled key stays disabled whatever a validation says: only an admin enables it.
+  const keepDisabled = (next: KeyStatus) => sql`CASE WHEN ${t.apiKeys.status} = 'disabled' THEN 'disabled' ELSE ${next} END`
+  if (outcome.ok)
+    await db.update(t.apiKeys).set({ status: keepDisabled('active') as unknown as KeyStatus, consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now }).where(eq(t.apiKeys.id, id))
+  else if (outcome.blamesKey)
+    await db.update(t.apiKeys).set({ status: keepDisabled('invalid') as unknown as KeyStatus, lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
+  else await db.update(t.apiKeys).set({ lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
+}
+
+/** Plain keys of a group, page by page by id (export, validation): never more than `batch` in memory. */
+export async function* iterateKeys(handle: Db, cipher: KeyCipher, groupId: number, status?: KeyStatus, batch = 1000): AsyncGenerator<{ row: ApiKeyRow; key: string }[]> {
+  const { db, t } = access(handle)
+  const k = t.apiKeys
+  let after = 0
+  for (;;) {
+    const rows = await db.select().from(k).where(and(eq(k.groupId, groupId), status ? eq(k.status, status) : undefined, gt(k.id, after))).orderBy(asc(k.id)).limit(batch)
+    if (!rows.length) return
+    after = rows[rows.length - 1]!.id
+    const out: { row: ApiKeyRow; key: string }[] = []
+    for (const row of rows) {
+      try { out.push({ row, key: cipher.decrypt(row.keyCiphertext) }) } catch { /* unreadable rows are skipped */ }
+    }
+    yield out
+  }
+}
+
+/** `GET /api/groups/{id}/keys/export`: one key a line, streamed. */
+export async function* exportKeys(handle: Db, cipher: KeyCipher, groupId: number, status?: KeyStatus): AsyncGenerator<string> {
+  for await (const page of iterateKeys(handle, cipher, groupId, status)) {
+    if (page.length) yield page.map(p => p.key).join('\n') + '\n'
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '../../db/client'
+import type { RequestLogRow } from '../../shared/types/rows'
+import type { Logger } from '../logger'
+import { writeLogBatch, type LogRecord } from './logWriter'
+import { metrics, setLogBufferSource } from './metrics'
+import { getSettings } from './settings'
+
+/**
+ * The request log's in-memory side. The proxy hands over one record per attempt with
+ * `enqueueRequestLog`, which only appends to a bounded array (full: the record is dropped and
+ * counted); a timer writes what has gathered every `request_log_write_interval_seconds`, in
+ * transactions of at most BATCH_SIZE records, yielding to the event loop between them so a
+ * burst never stalls the proxy. Shutdown writes what is left.
+ */
+
+export type RequestLogEntry = Omit<RequestLogRow, 'id'>
+
+export const REQUEST_LOG_CAPACITY = 50_000
+/**
+ * Records per transaction. SQLite writes run on the event loop (~8 µs a record here), so its
+ * batches stay near a millisecond; MySQL's run on the server and only cost a round trip.
+ */
+const BATCH_SIZE = { sqlite: 100, mysql: 1000 } as const
+/**
+ * A batch the database refused is tried again on each flush; it is dropped (and counted) only
+ * after this many attempts spanning RETRY_WINDOW_MS, or at shutdown: a short database outage
+ * loses nothing, a long one loses the oldest records rather than growing without bound.
+ */
+const MAX_BATCH_ATTEMPTS = 5
+const RETRY_WINDOW_MS = 60_000
+
+/** Sortable ids: 9 base-36 digits of time, a per-process sequence, and a per-process random tag. */
+const processTag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
+let sequence = 0
+export function newLogId(time: number): string {
+  sequence = (sequence + 1) % 1_679_616 // 36^4
+  return time.toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + processTag
+}
+
+export class RequestLogBuffer {
+  private entries: RequestLogEntry[] = []
+  /** Taken by the writer and not yet written: still counts against the capacity. */
+  private held = 0
+  dropped = 0
+
+  constructor(readonly capacity = REQUEST_LOG_CAPACITY) {}
+
+  get depth() { return this.entries.length + this.held }
+
+  /** O(1); false when the buffer is full and the entry was dropped. */
+  add(entry: RequestLogEntry): boolean {
+    if (this.entries.length + this.held >= this.capacity) {
+      this.dropped++
+      return false
+    }
+    this.entries.push(entry)
+    return true
+  }
+
+  /** Hands every waiting entry to the writer in O(1); they count as held until `release`d. */
+  takeAll(): RequestLogEntry[] {
+    const all = this.entries
+    this.entries = []
+    this.held += all.length
+    return all
+  }
+
+  /** The writer is done with `n` held entries (written, or given up on). */
+  release(n: number) { this.held -= n }
+
+  /** Puts held entries the writer could not get to back in front of the newer ones. */
+  putBack(rest: RequestLogEntry[]) {
+    this.held -= rest.length
+    this.entries = rest.concat(this.entries)
+  }
+}
+
+export type WriterOptions = { db: Db; log: Logger; buffer: RequestLogBuffer }
+
+export class RequestLogWriter {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> = Promise.resolve()
+  private retry: { records: LogRecord[]; attempts: number; since: number } | undefined
+  private stopped = false
+  private lastErrorLog = 0
+
+  constructor(private readonly opts: WriterOptions) {}
+
+  start(intervalMs: () => number) {
+    const tick = () => {
+      this.flush().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
+      })
+    }
+    this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
+  }
+
+  /** Writes everything buffered now. Flushes never overlap: a second call waits for the first. */
+  flush(): Promise<void> {
+    this.running = this.running.then(() => this.drain()).catch((err) => { this.opts.log.error({ err }, 'request log flush failed') })
+    return this.running
+  }
+
+  /** Stops the timer and writes what is left, trying a refused batch again up to its limit. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    for (let i = 0; i <= MAX_BATCH_ATTEMPTS && (this.retry || this.opts.buffer.depth); i++) await this.flush()
+  }
+
+  private async drain(): Promise<void> {
+    const { buffer, db } = this.opts
+    if (this.retry) {
+      const n = this.retry.records.length
+      if (!(await this.write(this.retry.records))) return
+      buffer.release(n)
+    }
+    const all = buffer.takeAll()
+    const size = BATCH_SIZE[db.dialect]
+    for (let i = 0; i < all.length; i += size) {
+      if (i > 0) await new Promise(resolve => setImmediate(resolve))
+      const records = all.slice(i, i + size).map(e => ({ ...e, id: newLogId(e.time) }) as LogRecord)
+      if (!(await this.write(records))) {
+        // Kept for the next flush (still held); everything after it goes back in the queue.
+        buffer.putBack(all.slice(i + size))
+        return
+      }
+      buffer.release(records.length)
+    }
+  }
+
+  /** True when the batch was written (or given up on); false when it should be tried again later. */
+  private async write(records: LogRecord[]): Promise<boolean> {
+    try {
+      await writeLogBatch(this.opts.db, records)
+      metrics.logsWritten(records.length)
+      this.retry = undefined
+      return true
+    } catch (err) {
+      const now = Date.now()
+      const same = this.retry?.records === records
+      const attempts = (same ? this.retry!.attempts : 0) + 1
+      const since = same ? this.retry!.since : now
+      const giveUp = attempts >= MAX_BATCH_ATTEMPTS && (this.stopped || now - since >= RETRY_WINDOW_MS)
+      if (giveUp || now - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = now
+        this.opts.log.error({ err }, `writing ${records.length} request log records failed (attempt ${attempts})${giveUp ? ': dropped' : ''}`)
+      }
+      if (giveUp) {
+        this.opts.buffer.dropped += records.length
+        metrics.logsDropped(records.length)
+        this.retry = undefined
+        return true
+      }
+      this.retry = { records, attempts, since }
+      return false
+    }
+  }
+}
+
+const buffer = new RequestLogBuffer()
+let writer: RequestLogWriter | undefined
+setLogBufferSource(() => buffer.depth)
+
+/**
+ * Records one attempt. Never blocks, never throws, O(1). Token metrics are counted here so they
+ * match the log exactly.
+ */
+export function enqueueRequestLog(entry: RequestLogEntry): void {
+  try {
+    if (!buffer.add(entry)) {
+      metrics.logsDropped(1)
+      return
+    }
+    if (entry.promptTokens || entry.completionTokens || entry.cachedTokens)
+      metrics.tokens(entry.groupName, entry.model, entry.promptTokens, entry.completionTokens, entry.cachedTokens)
+  } catch { /* a log record must never fail a request */ }
+}
+
+/** Buffered and dropped counts, for diagnostics. */
+export function requestLogState() { return { buffered: buffer.depth, dropped: buffer.dropped } }
+
+/** Starts writing the buffer to `db`; returns the shutdown step that writes what is left. */
+export function startRequestLogWriter(opts: { db: Db; log: Logger }): () => Promise<void> {
+  const w = new RequestLogWriter({ ...opts, buffer })
+  writer = w
+  w.start(() => getSettings().request_log_write_interval_seconds * 1000)
+  return async () => {
+    await w.stop()
+    if (writer === w) writer = undefined
+  }
+}
+
+/** Writes everything buffered now (no-op before the writer has started). */
+export async function flushRequestLogs(): Promise<void> {
+  await writer?.flush()
+}

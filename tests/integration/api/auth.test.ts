@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, TEST_AUTH_KEY, type RunningServer } from '../../support/server'
+
+describe('admin auth on /api', () => {
+  let s: RunningServer
+  beforeAll(async () => { s = await startServer() })
+  afterAll(async () => { await s?.stop() })
+
+  const call = (path: string, init: RequestInit = {}) => fetch(`${s.url}${path}`, init)
+  const login = (authKey: unknown) => call('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authKey }) })
+  const PROTECTED = ['/api/groups', '/api/proxy-keys', '/api/settings', '/api/tasks', '/api/logs', '/api/stats/overview', '/api/auth/session', '/api/groups/1/keys/export']
+
+  it('answers 401 without credentials, with a bad cookie, a bad bearer, or the key in ?key=', async () => {
+    for (const path of PROTECTED) {
+      for (const init of [
+        {},
+        { headers: { cookie: 'keygate_session=forged-session-token' } },
+        { headers: { authorization: 'Bearer wrong-admin-key-0000000' } },
+        { headers: { authorization: TEST_AUTH_KEY } },
+        { headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_AUTH_KEY}`).toString('base64')}` } },
+      ] as RequestInit[]) {
+        const r = await call(path, init)
+        expect(r.status, `${path} ${JSON.stringify(init)}`).toBe(401)
+        expect(await r.json()).toEqual({ statusCode: 401, message: expect.any(String), data: { code: 'UNAUTHORIZED' } })
+      }
+      expect((await call(`${path}?key=${TEST_AUTH_KEY}`)).status, `${path}?key=`).toBe(401)
+    }
+    expect((await call('/api/groups', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401)
+  })
+
+  it('accepts the bearer admin key', async () => {
+    const r = await call('/api/groups', { headers: { authorization: `Bearer ${TEST_AUTH_KEY}` } })
+    expect(r.status).toBe(200)
+  })
+
+  it('login sets an HttpOnly SameSite=Strict session cookie that works until logout', async () => {
+    const r = await login(TEST_AUTH_KEY)
+    expect(r.status).toBe(200)
+    const cookie = r.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^keygate_session=[^;]{20,}/)
+    expect(cookie).toMatch(/;\s*HttpOnly/i)
+    expect(cookie).toMatch(/;\s*SameSite=Strict/i)
+    expect(cookie).toMatch(/;\s*Path=\//i)
+    expect(cookie).not.toMatch(/;\s*Secure/i) // plain http here
+    expect(cookie).not.toContain(TEST_AUTH_KEY)
+    const session = cookie.split(';')[0]!
+    expect((await call('/api/auth/session', { headers: { cookie: session } })).status).toBe(200)
+    expect((await call('/api/groups', { headers: { cookie: session } })).status).toBe(200)
+    expect((await call('/api/auth/logout', { method: 'POST', headers: { cookie: session } })).status).toBe(200)
+    expect((await call('/api/groups', { headers: { cookie: session } })).status).toBe(401)
+  })
+
+  it('refuses a malformed login with 400', async () => {
+    const r = await call('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(r.status).toBe(400)
+    expect((await r.json()).data).toMatchObject({ code: 'VALIDATION', issues: [{ path: 'authKey', message: expect.any(String) }] })
+  })
+
+  it('rate limits failed logins per IP: 10 a minute, then 429 with Retry-After even for the right key', async () => {
+    for (let i = 0; i < 10; i++) expect((await login(`wrong-${i}-xxxxxxxx`)).status, `attempt ${i + 1}`).toBe(401)
+    const limited = await login(`wrong-again-xxxxxxx`)
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await limited.json()).data.code).toBe('RATE_LIMITED')
+    const right = await login(TEST_AUTH_KEY)
+    expect(right.status).toBe(429)
+    expect(right.headers.get('set-cookie')).toBeNull()
+    // The bearer key for scripts is not affected by the login limit.
+    expect((await call('/api/groups', { headers: { authorization: `Bearer ${TEST_AUTH_KEY}` } })).status).toBe(200)
+  })
+})

@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+/**
+ * A stand-in for the OpenAI, Anthropic and Gemini APIs: answers as they do (plain and streamed,
+ * with usage), records every request, and misbehaves per key on cue.
+ */
+
+/** The usage every answer reports, so tests can compare logged token counts. */
+export const MOCK_USAGE = { promptTokens: 11, completionTokens: 7, cachedTokens: 3 } as const
+
+export type Behaviour = {
+  /** Answer with this status and a provider-shaped error body (or `errorBody`). */
+  status?: number
+  headers?: Record<string, string>
+  errorBody?: unknown
+  /** Never answer (the socket stays open until the client gives up). */
+  stall?: boolean
+  /** Wait this long before sending the response headers. */
+  delayMs?: number
+  /** Streamed answers: number of content chunks and the pause between them. */
+  chunks?: number
+  intervalMs?: number
+  /** Streamed answers: destroy the connection after this many content chunks. */
+  cutAfter?: number
+  /** Apply this many times, then behave normally again. */
+  times?: number
+}
+
+export type RecordedRequest = {
+  method: string
+  path: string
+  query: URLSearchParams
+  headers: IncomingMessage['headers']
+  body: Buffer
+  json: any
+  /** The credential the request carried (Bearer, x-api-key, x-goog-api-key or ?key=). */
+  key: string
+  receivedAt: number
+  /** Set when the client closed the connection before the answer was complete. */
+  abortedAt?: number
+  finishedAt?: number
+  /** When each streamed chunk was written (ms epoch). */
+  chunkTimes: number[]
+}
+
+export type MockUpstream = {
+  url: string
+  requests: RecordedRequest[]
+  /** Ids served by the model lists. */
+  models: string[]
+  onKey(key: string, b: Behaviour): void
+  setDefault(b: Behaviour): void
+  reset(): void
+  /** Keys used, in order. */
+  keysUsed(): string[]
+  waitFor(pred: () => boolean, timeoutMs?: number): Promise<void>
+  close(): Promise<void>
+}
+
+function credential(req: IncomingMessage, query: URLSearchParams): string {
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Bearer ')) return auth.slice(7)
+  const h = req.headers['x-api-key'] ?? req.headers['x-goog-api-key']
+  if (typeof h === 'string') return h
+  return query.get('key') ?? ''
+}
+
+type Flavour = 'openai' | 'anthropic' | 'gemini'
+function flavourOf(path: string): Flavour {
+  if (path.startsWith('/v1beta/openai/')) return 'openai'
+  if (path.startsWith('/v1beta/')) return 'gemini'
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic'
+  return 'openai'
+}
+
+function errorBody(flavour: Flavour, status: number, message: string): unknown {
+  if (flavour === 'anthropic') return { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status === 401 ? 'authentication_error' : 'api_error', message } }
+  if (flavour === 'gemini') return { error: { code: status, message, status: status === 429 ? 'RESOURCE_EXHAUSTED' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : 'INTERNAL' } }
+  return { error: { message, type: status === 429 ? 'requests' : 'invalid_request_error', code: status === 401 ? 'invalid_api_key' : null } }
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+export async function startMockUpstream(): Promise<MockUpstream> {
+  const requests: RecordedRequest[] = []
+  const perKey = new Map<string, Behaviour>()
+  let fallback: Behaviour = {}
+  const sockets = new Set<Socket>()
+  const mock = { models: ['gpt-4o-mini', 'gpt-4o', 'claude-3-5-haiku-latest', 'gemini-2.0-flash'] } as MockUpstream
+
+  function behaviourFor(key: string): Behaviour {
+    const b = perKey.get(key)
+    if (b) {
+      if (b.times !== undefined) {
+        if (b.times <= 0) { perKey.delete(key); return fallback }
+        b.times--
+      }
+      return b
+    }
+    return fallback
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const u = new URL(req.url ?? '/', 'http://mock')
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const body = Buffer.concat(chunks)
+    let json: any = null
+    try { json = body.length ? JSON.parse(body.toString('utf8')) : null } catch {}
+    const rec: RecordedRequest = {
+      method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body, json,
+      key: credential(req, u.searchParams), receivedAt: Date.now(), chunkTimes: [],
+    }
+    requests.push(rec)
+    res.on('close', () => { if (!res.writableFinished) rec.abortedAt ??= Date.now() })
+    res.on('finish', () => { rec.finishedAt = Date.now() })
+
+    const b = behaviourFor(rec.key)
+    const flavour = flavourOf(u.pathname)
+    if (b.stall) return
+    if (b.delayMs) await sleep(b.delayMs)
+    if (b.status && b.status >= 400) {
+      const payload = JSON.stringify(b.errorBody ?? errorBody(flavour, b.status, `mock failure ${b.status}`))
+      res.writeHead(b.status, { 'content-type': 'application/json', ...b.headers })
+      res.end(payload)
+      return
+    }
+    await answer(rec, u, b, res, flavour)
+  }
+
+  async function answer(rec: RecordedRequest, u: URL, b: Behaviour, res: ServerResponse, flavour: Flavour) {
+    const path = u.pathname
+    const sendJson = (obj: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...b.headers })
+      res.end(JSON.stringify(obj))
+    }
+    if (rec.method === 'GET' && (path === '/v1/models' || path === '/v1beta/openai/models')) {
+      if (rec.headers['anthropic-version']) {
+        return sendJson({ data: mock.models.map(id => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })), has_more: false, first_id: mock.models[0] ?? null, last_id: mock.models.at(-1) ?? null })
+      }
+      return sendJson({ object: 'list', data: mock.models.map(id => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) })
+    }
+    if (rec.method === 'GET' && path === '/v1beta/models') {
+      return sendJson({ models: mock.models.map(id => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent'] })) })
+    }
+    const model: string = flavour === 'gemini' ? decodeURIComponent(/\/models\/([^/:]+)/.exec(path)?.[1] ?? '') : rec.json?.model ?? ''
+    const text = `Hello from ${model}`
+    const pieces = Array.from({ length: b.chunks ?? 3 }, (_, i) => (i === 0 ? text : ` part${i}`))
+    const full = pieces.join('')
+    const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
+
+    if (path.endsWith('/embeddings')) {
+      return sendJson({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model, usage: { prompt_tokens: p, total_tokens: p } })
+    }
+    const isStream = flavour === 'gemini' ? path.endsWith(':streamGenerateContent') : rec.json?.stream === true
+    if (!isStream) {
+      if (flavour === 'anthropic') {
+        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
+      }
+      if (flavour === 'gemini') {
+        return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
+      }
+      if (path.endsWith('/responses')) return sendJson(responseObject(model, full))
+      return sendJson({ id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model, choices: [{ index: 0, message: { role: 'assistant', content: full, refusal: null }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, prompt_tokens_details: { cached_tokens: k } } })
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
+    res.flushHeaders()
+    const events = streamEvents(flavour, path, model, pieces, rec.json)
+    let contentSent = 0
+    for (const ev of events) {
+      if (ev.content) {
+        if (b.cutAfter !== undefined && contentSent >= b.cutAfter) { res.socket?.destroy(); return }
+        if (contentSent > 0 && b.intervalMs) await sleep(b.intervalMs)
+        contentSent++
+      }
+      if (res.destroyed) return
+      // Wait for each write to reach the socket, so a later cut loses nothing already "sent".
+      await new Promise<void>(r => res.write(ev.data, () => r()))
+      if (ev.content) rec.chunkTimes.push(Date.now())
+    }
+    res.end()
+  }
+
+  function responseObject(model: string, text: string) {
+    const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
+    return { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
+  }
+
+  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any): { data: string; content: boolean }[] {
+    const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
+    const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
+    if (flavour === 'anthropic') {
+      return [
+        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
+        { data: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
+        ...pieces.map(t => ({ data: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
+        { data: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },
+        { data: sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: c } }, 'message_delta'), content: false },
+        { data: sse({ type: 'message_stop' }, 'message_stop'), content: false },
+      ]
+    }
+    if (flavour === 'gemini') {
+      return pieces.map((t, i) => {
+        const last = i === pieces.length - 1
+        return { data: sse({ candidates: [{ content: { role: 'model', parts: [{ text: t }] }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) }], usageMetadata: last ? { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k } : { promptTokenCount: p, totalTokenCount: p }, modelVersion: model }), content: true }
+      })
+    }
+    if (path.endsWith('/responses')) {
+      const full = pieces.join('')
+      const done = responseObject(model, full)
+      return [
+        { data: sse({ type: 'response.created', sequence_number: 0, response: { ...done, status: 'in_progress', output: [], usage: null } }, 'response.created'), content: false },
+        ...pieces.map((t, i) => ({ data: sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_mock', output_index: 0, content_index: 0, delta: t }, 'response.output_text.delta'), content: true })),
+        { data: sse({ type: 'response.completed', sequence_number: pieces.length + 1, response: done }, 'response.completed'), content: false },
+      ]
+    }
+    const chunk = (delta: unknown, finish: string | null) => ({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const out = pieces.map((t, i) => ({ data: `data: ${JSON.stringify(chunk(i === 0 ? { role: 'assistant', content: t } : { content: t }, null))}\n\n`, content: true }))
+    out.push({ data: `data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`, content: false })
+    if (json?.stream_options?.include_usage) {
+      out.push({ data: `data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, prompt_tokens_details: { cached_tokens: k } } })}\n\n`, content: false })
+    }
+    out.push({ data: 'data: [DONE]\n\n', content: false })
+    return out
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => { if (!res.headersSent) res.writeHead(500); res.end() })
+  })
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+
+  Object.assign(mock, {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    onKey(key: string, b: Behaviour) { perKey.set(key, { ...b }) },
+    setDefault(b: Behaviour) { fallback = b },
+    reset() { perKey.clear(); fallback = {}; requests.length = 0 },
+    keysUsed: () => requests.map(r => r.key),
+    async waitFor(pred: () => boolean, timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs
+      while (!pred()) {
+        if (Date.now() > end) throw new Error('mock upstream: condition not met in time')
+        await sleep(5)
+      }
+    },
+    async close() {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>(r => server.close(() => r()))
+    },
+  })
+  return mock
+}
