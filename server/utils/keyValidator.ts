@@ -1,5 +1,5 @@
-import { validateKey } from '../proxy/validation'
 import type { KeyValidator } from '../services/keyActions'
+import { validateKey } from '../proxy/validation'
 
-/** The channel-specific validation request of the proxy engine, for the key test and validate action. */
-export function keyValidator(): KeyValidator | null { return validateKey }
+/** The channel-specific validation request the key test and the validate action send. */
+export function keyValidator(): KeyValidator { return validateKey }
