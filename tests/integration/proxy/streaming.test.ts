@@ -150,6 +150,18 @@ describe('request bodies', () => {
     expect(mock.requests.length).toBe(0)
   })
 
+  it('a chunked body (no Content-Length) over the limit gets 413 too', async () => {
+    const piece = new Uint8Array(1024 * 1024).fill(120)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) { if (sent++ < 12) c.enqueue(piece); else c.close() },
+    })
+    const r = await fetch(`${s.server.url}/proxy/oa/v1/chat/completions`, { method: 'POST', headers: headers(), body, duplex: 'half' } as RequestInit)
+    expect(r.status).toBe(413)
+    expect(await r.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'request_too_large' } })
+    expect(mock.requests.length).toBe(0)
+  })
+
   it('an unchanged body is forwarded byte for byte', async () => {
     const odd = '{ "model" : "gpt-4o-mini",\n  "messages": [ {"role":"user","content":"h\\u00e9"} ] }'
     const r = await fetch(`${s.server.url}/proxy/oa/v1/chat/completions`, { method: 'POST', headers: headers(), body: odd })
