@@ -25,14 +25,14 @@ export function freePort() {
  * Starts Keygate with default settings (request logging and usage accounting on).
  * `cpuProfDir` runs it under `node --cpu-prof` (the profile is written when it exits).
  */
-export async function startKeygate({ name = 'keygate', core, cpuProfDir, env = {} } = {}) {
+export async function startKeygate({ name = 'keygate', core, cpuProfDir, env = {}, entry: serverEntry = ENTRY } = {}) {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'keygate-bench-'))
   dataDirs.add(dataDir)
   const logFile = join(dataDir, 'server.log')
   const fd = openSync(logFile, 'a')
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []
-  const entry = startChild(name, process.execPath, [...nodeArgs, ENTRY], {
+  const entry = startChild(name, process.execPath, [...nodeArgs, resolve(serverEntry)], {
     core,
     stdoutFile: fd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_KEY, SHUTDOWN_TIMEOUT: '5', ...env },
@@ -60,7 +60,13 @@ export const sleep = ms => new Promise(r => setTimeout(r, ms))
 async function api(base, method, path, body) {
   const headers = { authorization: `Bearer ${AUTH_KEY}` }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const send = () => fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  let res
+  try { res = await send() } catch (err) {
+    // A GET on a kept-alive socket the server closed meanwhile (after a long event-loop stall) is safe to repeat once.
+    if (method !== 'GET') throw err
+    res = await send()
+  }
   const text = await res.text()
   let parsed = text
   try { parsed = JSON.parse(text) } catch {}

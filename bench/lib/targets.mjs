@@ -1,5 +1,6 @@
 // The processes under test: the mock upstream, the bare reference proxy, and Keygate (or, with
 // --stand-in, reference proxies in Keygate's place so the harness can be exercised without it).
+import { request as httpRequest, Agent as HttpAgent } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { startChild, waitReady, stopChild, pin, memory } from './procs.mjs'
 import { LOAD_CORE } from './load.mjs'
@@ -76,6 +77,7 @@ export async function startManyKeys({ mock, standIn, count, importTimeoutMs, log
     }
   }
   const kg = await startKeygate({ name: 'keygate-many-keys', core: LOAD_CORE })
+  const stall = probeStalls(kg.url)
   try {
     const three = await createGroup(kg, { name: 'keys3', upstream: mock.fast, models: ['bench-keys3'] })
     await addKeys(kg, three.id, benchKeys(3, 'sk-bench-t-'))
@@ -100,6 +102,7 @@ export async function startManyKeys({ mock, standIn, count, importTimeoutMs, log
     }
     imported.poolReadySeconds = (Date.now() - loadStarted) / 1000
     imported.rssMbWithKeys = Math.round(memory(kg.pid).rssKb / 1024)
+    imported.maxHealthLatencyMs = stall.stop()
     return {
       key, pids: [kg.pid], threeUrl: `${kg.url}/proxy/keys3${CHAT_PATH}`, manyUrl,
       pidFor: () => kg.pid,
@@ -108,7 +111,27 @@ export async function startManyKeys({ mock, standIn, count, importTimeoutMs, log
       stop: () => kg.stop(),
     }
   } catch (err) {
+    stall.stop()
     await kg.stop()
-    throw err
+    throw new Error(`${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}; server log tail:\n${kg.log().slice(-1500)}`)
   }
+}
+
+/**
+ * Polls /health every 100 ms on fresh connections while the keys are imported and loaded; the
+ * slowest answer shows how long the server's event loop stood still (every route waits then).
+ */
+function probeStalls(base) {
+  const agent = new HttpAgent({ keepAlive: false })
+  let max = 0
+  let on = true
+  ;(async () => {
+    while (on) {
+      const t = Date.now()
+      await new Promise(resolve => httpRequest(`${base}/health`, { agent }, res => { res.resume(); res.on('end', resolve) }).on('error', resolve).end())
+      max = Math.max(max, Date.now() - t)
+      await new Promise(r => setTimeout(r, 100))
+    }
+  })()
+  return { stop: () => { on = false; return max } }
 }
