@@ -3,6 +3,7 @@ import { useApp } from '../../../../app'
 import { startKeyImport } from '../../../../services/keyImport'
 import { invalid } from '../../../../services/errors'
 import { getGroupRow } from '../../../../services/groups'
+import { assertNoKeyTask } from '../../../../services/tasks'
 import { AddKeysSchema } from '../../../../../shared/schemas/keys'
 import { routeId, taskDeps } from '../../../../utils/api'
 import { isMultipart, receiveUpload } from '../../../../utils/upload'
@@ -13,7 +14,9 @@ export default defineEventHandler(async (event) => {
   const id = routeId(event)
   let task
   if (isMultipart(event)) {
+    // Check before receiving what may be hundreds of megabytes.
     await getGroupRow(useApp().db, id)
+    await assertNoKeyTask(useApp().db, id)
     const { file, fields } = await receiveUpload(event, join(useApp().config.dataDir, 'uploads'))
     task = await startKeyImport(taskDeps(), id, { file }, (fields.notes ?? '').slice(0, 1000))
   } else if (/^text\/plain/i.test(getRequestHeader(event, 'content-type') ?? '')) {
