@@ -3,13 +3,14 @@ import { onShutdown, type AppContext } from '../app'
 import { onChange } from '../services/changes'
 import { runUnderLease } from '../services/jobs'
 import { createKeyStateWriter } from '../services/keyState'
-import { loadGroups, loadPoolKeys, loadProxyKeys } from '../services/poolLoader'
+import { loadGroups, loadPoolKeyPage, loadPoolKeysByIds, loadProxyKeys } from '../services/poolLoader'
 import { closeAllDispatchers, configureOutboundProxy } from './agents'
 import { setEngine, type Engine } from './engine'
 import { setKeyStateSource } from './integrations'
 import { createKeyStateBus } from './keypool/bus'
 import { KeyPool } from './keypool/pool'
-import { syncPool } from './keypool/sync'
+import { createReloadQueue, reloadPoolPaged } from './keypool/reload'
+import { applyKeyRows } from './keypool/sync'
 import { applyRemoteState, recordWake, type KeyStateSink } from './keypool/transitions'
 import { ProxyKeyTable } from './proxyKeys'
 import { GroupRegistry } from './registry'
@@ -32,31 +33,36 @@ export async function startProxyEngine(app: AppContext): Promise<Engine> {
   const decrypt = (c: string) => cipher.decrypt(c)
   const undecryptable = (id: number) => log.error(`key ${id} cannot be decrypted with this ENCRYPTION_KEY; it is skipped`)
 
-  async function reloadKeys(groupId?: number) {
-    const rows = await loadPoolKeys(db, groupId)
-    const byGroup = new Map<number, typeof rows>()
-    for (const r of rows) {
-      let list = byGroup.get(r.groupId)
-      if (!list) byGroup.set(r.groupId, (list = []))
-      list.push(r)
+  // Key reloads go through a per-group queue: paged and yielding for a whole group, by id for
+  // notices that name keys, merged while one runs (a big group must not stall the instance).
+  const keyReloads = createReloadQueue(async (groupId, work) => {
+    const g = registry.byId.get(groupId)
+    if (!g) return
+    const t = Date.now()
+    if (work.full) {
+      await reloadPoolPaged(g.pool, (after, limit) => loadPoolKeyPage(db, groupId, after, limit), decrypt, undecryptable)
+    } else {
+      const rows = await loadPoolKeysByIds(db, groupId, work.ids)
+      // The group may have been replaced or dropped while the rows were read.
+      if (registry.byId.get(groupId)?.pool !== g.pool) return
+      applyKeyRows(g.pool, work.ids, rows, decrypt, undecryptable)
     }
-    for (const g of registry.byId.values()) {
-      if (groupId !== undefined && g.row.id !== groupId) continue
-      syncPool(g.pool, byGroup.get(g.row.id) ?? [], decrypt, undecryptable)
-      log.debug({ group: g.row.name, counts: g.pool.counts }, 'keys reloaded')
-    }
-  }
+    log.debug({ group: g.row.name, counts: g.pool.counts, keys: work.full ? 'all' : work.ids.length, ms: Date.now() - t }, 'keys reloaded')
+  }, err => log.error({ err }, 'proxy engine key reload failed'))
+
   async function reloadGroups() {
     const { groups, subGroups } = await loadGroups(db)
     const fresh = registry.replaceGroups(groups, subGroups, makePool)
-    for (const id of fresh) await reloadKeys(id)
+    // Not awaited: a big new group loads in the background, other notices go on meanwhile.
+    for (const id of fresh) void keyReloads.request(id)
   }
   const reloadProxyKeys = async () => proxyKeys.replace(await loadProxyKeys(db))
 
   const t0 = Date.now()
   const { groups, subGroups } = await loadGroups(db)
   registry.replaceGroups(groups, subGroups, makePool)
-  await reloadKeys()
+  // Awaited: /ready answers ready only once every pool is loaded (CONTRACT §4).
+  await Promise.all([...registry.byId.keys()].map(id => keyReloads.request(id)))
   await reloadProxyKeys()
   let keyCount = 0
   for (const g of registry.byId.values()) keyCount += g.pool.size
@@ -67,7 +73,7 @@ export async function startProxyEngine(app: AppContext): Promise<Engine> {
   const serial = (fn: () => Promise<void>) => (chain = chain.then(fn).catch(err => log.error({ err }, 'proxy engine reload failed')))
   onChange((c) => {
     if (c.type === 'groups') return serial(reloadGroups)
-    if (c.type === 'keys') return serial(() => reloadKeys(c.groupId))
+    if (c.type === 'keys') return void keyReloads.request(c.groupId, c.keyIds)
     if (c.type === 'proxy-keys') return serial(reloadProxyKeys)
   })
   const stopBus = await bus.subscribe((m) => {

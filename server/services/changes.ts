@@ -7,7 +7,8 @@ import type { Store } from '../store/types'
 export type Change =
   | { type: 'settings' }
   | { type: 'groups' }
-  | { type: 'keys'; groupId: number }
+  /** `keyIds`: only these keys changed (absent: reload the whole group). */
+  | { type: 'keys'; groupId: number; keyIds?: number[] }
   | { type: 'proxy-keys' }
 
 const CHANNEL = 'changes'
@@ -25,6 +26,15 @@ export async function startChangeFeed(s: Store, onError: (err: unknown) => void)
 }
 
 export function onChange(handler: Handler) { handlers.push(handler) }
+
+/** Above this many ids a notice names none and instances reload the whole group: notices stay small. */
+export const MAX_NOTICE_KEY_IDS = 1000
+
+/** A keys notice naming `ids` when they are few enough, else a whole-group one. */
+export function keysChange(groupId: number, ids?: Iterable<number> | null): Change {
+  const list = ids ? [...ids] : null
+  return list && list.length <= MAX_NOTICE_KEY_IDS ? { type: 'keys', groupId, keyIds: list } : { type: 'keys', groupId }
+}
 
 export async function publishChange(change: Change): Promise<void> {
   if (!store) throw new Error('change feed not started')

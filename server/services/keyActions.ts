@@ -3,7 +3,7 @@ import type { Db } from '../../db/client'
 import type { KeyActionInput, KeyTestResult } from '../../shared/schemas/keys'
 import { parseStatusRanges } from '../../shared/settings'
 import type { GroupRow, KeyStatus } from '../../shared/types/rows'
-import { publishChange } from './changes'
+import { keysChange, MAX_NOTICE_KEY_IDS, publishChange } from './changes'
 import { access, affectedRows } from './dbAccess'
 import { invalid } from './errors'
 import { getGroupRow } from './groups'
@@ -36,7 +36,7 @@ export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValida
   const group = await getGroupRow(handle, row.groupId)
   const r = await validate(group, cipher.decrypt(row.keyCiphertext))
   await recordValidation(handle, id, { ok: r.ok, blamesKey: validationBlamesKey(group, r), error: r.error })
-  await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange(keysChange(row.groupId, [id]))
   return { ok: r.ok, status: r.status, latencyMs: r.latencyMs, error: r.error }
 }
 
@@ -48,15 +48,29 @@ function hashesOf(cipher: KeyCipher, keys: KeyActionInput['keys']): string[] | n
   return [...new Set(list.map(k => cipher.hash(k)))]
 }
 
-/** Runs a restore/delete over the matching keys, in chunks of named keys so no statement grows unbounded. */
-async function bulkWrite(handle: Db, groupId: number, status: KeyStatus | undefined, hashes: string[] | null, write: (where: SQL) => Promise<unknown>): Promise<number> {
-  const { t } = access(handle)
+/**
+ * Runs a restore/delete over the matching keys, in chunks of named keys so no statement grows
+ * unbounded. Returns how many rows changed and, when few enough, which: the change notice then
+ * names them and instances reload only those (null: reload the whole group).
+ */
+async function bulkWrite(handle: Db, groupId: number, status: KeyStatus | undefined, hashes: string[] | null, write: (where: SQL) => Promise<unknown>): Promise<{ affected: number; ids: number[] | null }> {
+  const { db, t } = access(handle)
   const base = and(eq(t.apiKeys.groupId, groupId), status ? eq(t.apiKeys.status, status) : undefined)!
-  if (!hashes) return affectedRows(await write(base))
+  const wheres: SQL[] = []
+  if (!hashes) wheres.push(base)
+  else for (let i = 0; i < hashes.length; i += HASH_CHUNK) wheres.push(and(base, inArray(t.apiKeys.keyHash, hashes.slice(i, i + HASH_CHUNK)))!)
+  let ids: number[] | null = []
   let n = 0
-  for (let i = 0; i < hashes.length; i += HASH_CHUNK)
-    n += affectedRows(await write(and(base, inArray(t.apiKeys.keyHash, hashes.slice(i, i + HASH_CHUNK)))!))
-  return n
+  for (const where of wheres) {
+    if (ids) {
+      const found = await db.select({ id: t.apiKeys.id }).from(t.apiKeys).where(where).limit(MAX_NOTICE_KEY_IDS + 1)
+      ids = ids.length + found.length > MAX_NOTICE_KEY_IDS ? null : ids.concat(found.map(r => r.id))
+    }
+    n += affectedRows(await write(where))
+  }
+  // A row that changed between the look-up and the write: the ids are not the whole story.
+  if (ids && ids.length !== n) ids = null
+  return { affected: n, ids }
 }
 
 /** `POST /api/groups/{id}/keys/actions`: every action is a task, one key-changing task per group. */
@@ -72,15 +86,16 @@ export async function startKeyAction(deps: Deps, validate: KeyValidator, groupId
   }
   const type = `${input.action}-keys`
   return startTask(deps, { type, groupId, exclusive: true }, async (ctx) => {
-    let affected = 0
+    let done: { affected: number; ids: number[] | null }
     if (input.action === 'restore-invalid')
-      affected = await bulkWrite(deps.db, groupId, 'invalid', hashes, where => db.update(t.apiKeys).set({ status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now() }).where(where))
+      done = await bulkWrite(deps.db, groupId, 'invalid', hashes, where => db.update(t.apiKeys).set({ status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now() }).where(where))
     else if (input.action === 'delete-invalid')
-      affected = await bulkWrite(deps.db, groupId, 'invalid', hashes, where => db.delete(t.apiKeys).where(where))
-    else affected = await bulkWrite(deps.db, groupId, input.status, hashes, where => db.delete(t.apiKeys).where(where))
+      done = await bulkWrite(deps.db, groupId, 'invalid', hashes, where => db.delete(t.apiKeys).where(where))
+    else done = await bulkWrite(deps.db, groupId, input.status, hashes, where => db.delete(t.apiKeys).where(where))
+    const affected = done.affected
     ctx.setTotal(affected)
     ctx.advance(affected)
-    if (affected) await publishChange({ type: 'keys', groupId })
+    if (affected) await publishChange(keysChange(groupId, done.ids))
     return input.action === 'restore-invalid' ? { restored: affected } : { deleted: affected }
   })
 }
@@ -112,6 +127,6 @@ async function validateAll(deps: Deps, validate: KeyValidator, group: GroupRow, 
       }))
     }
   }
-  if (wanted.size) await publishChange({ type: 'keys', groupId: group.id })
+  if (wanted.size) await publishChange(keysChange(group.id, wanted))
   return result
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client'
 import type { Page } from '../../shared/schemas/common'
 import type { KeyListQuery, KeyPatchInput, KeyView } from '../../shared/schemas/keys'
 import type { ApiKeyRow, KeyStatus } from '../../shared/types/rows'
-import { publishChange } from './changes'
+import { keysChange, publishChange } from './changes'
 import { access, contains } from './dbAccess'
 import { notFound } from './errors'
 import { getGroupRow } from './groups'
@@ -62,7 +62,7 @@ export async function updateKey(handle: Db, cipher: KeyCipher, id: number, patch
   if (patch.status === 'disabled') set.status = 'disabled'
   if (patch.status === 'active') Object.assign(set, { status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null })
   await db.update(t.apiKeys).set(set).where(eq(t.apiKeys.id, id))
-  await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange(keysChange(row.groupId, [id]))
   return toKeyView(cipher, await getKeyRow(handle, id))
 }
 
@@ -70,7 +70,7 @@ export async function deleteKey(handle: Db, id: number): Promise<{ deleted: true
   const row = await getKeyRow(handle, id)
   const { db, t } = access(handle)
   await db.delete(t.apiKeys).where(eq(t.apiKeys.id, id))
-  await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange(keysChange(row.groupId, [id]))
   return { deleted: true }
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import { mysqlSchema, sqliteSchema } from '../../db/client'
 import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow } from '../../shared/types/rows'
@@ -22,16 +22,43 @@ export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subG
   return { groups, subGroups }
 }
 
-/** Keys of one group, or of every group; disabled keys included so counts by state are right. */
-export async function loadPoolKeys(handle: Db, groupId?: number): Promise<PoolKeyRow[]> {
+/** Keys sorted by hash, the cursor of a paged read (see loadPoolKeyPage). */
+export type PoolKeyPageRow = PoolKeyRow & { keyHash: string }
+
+/**
+ * One page of a group's keys after `afterHash`, in key-hash order. Paging walks the unique
+ * (group_id, key_hash) index on both dialects, so each page costs its own size whatever the
+ * group's; ordering by id would sort the whole group per page (no (group_id, id) index).
+ */
+export async function loadPoolKeyPage(handle: Db, groupId: number, afterHash: string, limit: number): Promise<PoolKeyPageRow[]> {
   if (handle.dialect === 'sqlite') {
     const t = sqliteSchema.apiKeys
-    const q = handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError }).from(t)
-    return groupId === undefined ? q.all() : q.where(eq(t.groupId, groupId)).all()
+    return handle.db.select({ id: t.id, groupId: t.groupId, keyHash: t.keyHash, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+      .from(t).where(and(eq(t.groupId, groupId), gt(t.keyHash, afterHash))).orderBy(asc(t.keyHash)).limit(limit).all()
   }
   const t = mysqlSchema.apiKeys
-  const q = handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError }).from(t)
-  return groupId === undefined ? await q : await q.where(eq(t.groupId, groupId))
+  return handle.db.select({ id: t.id, groupId: t.groupId, keyHash: t.keyHash, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+    .from(t).where(and(eq(t.groupId, groupId), gt(t.keyHash, afterHash))).orderBy(asc(t.keyHash)).limit(limit)
+}
+
+const ID_CHUNK = 500
+
+/** The rows of these key ids that still exist in the group (an id missing from the answer was deleted or moved). */
+export async function loadPoolKeysByIds(handle: Db, groupId: number, ids: number[]): Promise<PoolKeyRow[]> {
+  const out: PoolKeyRow[] = []
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK)
+    if (handle.dialect === 'sqlite') {
+      const t = sqliteSchema.apiKeys
+      out.push(...handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+        .from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))).all())
+    } else {
+      const t = mysqlSchema.apiKeys
+      out.push(...await handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+        .from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))))
+    }
+  }
+  return out
 }
 
 export async function loadProxyKeys(handle: Db): Promise<ProxyKeyRow[]> {

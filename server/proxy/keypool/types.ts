@@ -24,6 +24,8 @@ export type PoolKey = {
   wakeAt: number
   /** Parked for going over key_rpm: still `active`, just skipped until `wakeAt`. */
   parked: boolean
+  /** The last paged reload that saw this key's row (keys it did not see were deleted). */
+  seenInReload: number
 }
 
 export function newPoolKey(init: { id: number; groupId: number; secret: string; masked: string; status: KeyStatus; consecutiveFailures: number; cooldownUntil: number | null; lastError: string | null }): PoolKey {
@@ -31,6 +33,6 @@ export function newPoolKey(init: { id: number; groupId: number; secret: string; 
     id: init.id, groupId: init.groupId, secret: init.secret, masked: init.masked,
     status: init.status, dbStatus: init.status, consecutiveFailures: init.consecutiveFailures,
     cooldownUntil: init.cooldownUntil ?? 0, lastError: init.lastError,
-    slot: -1, heapSlot: -1, wakeAt: 0, parked: false,
+    slot: -1, heapSlot: -1, wakeAt: 0, parked: false, seenInReload: 0,
   }
 }
