@@ -16,7 +16,7 @@ let reloadSeq = 0
  * pool after the last page. Same merge rules as syncPool (applyRow).
  */
 export async function reloadPoolPaged(pool: KeyPool, readPage: PageReader, decrypt: Decrypt, onUndecryptable: OnUndecryptable, opts: PagedReloadOptions = {}) {
-  const pageSize = opts.pageSize ?? 5000
+  const pageSize = opts.pageSize ?? 2000
   const sliceMs = opts.sliceMs ?? 10
   const mark = ++reloadSeq
   let after = ''
