@@ -58,24 +58,31 @@ export async function startProxyEngine(app: AppContext): Promise<Engine> {
   }
   const reloadProxyKeys = async () => proxyKeys.replace(await loadProxyKeys(db))
 
-  const t0 = Date.now()
-  const { groups, subGroups } = await loadGroups(db)
-  registry.replaceGroups(groups, subGroups, makePool)
-  // Awaited: /ready answers ready only once every pool is loaded (CONTRACT §4).
-  await Promise.all([...registry.byId.keys()].map(id => keyReloads.request(id)))
-  await reloadProxyKeys()
-  let keyCount = 0
-  for (const g of registry.byId.values()) keyCount += g.pool.size
-  log.info(`proxy engine: ${registry.byId.size} groups, ${keyCount} keys loaded in ${Date.now() - t0} ms`)
-
   // Reloads run one after another, so a slow one never lands on top of a newer one.
   let chain: Promise<void> = Promise.resolve()
   const serial = (fn: () => Promise<void>) => (chain = chain.then(fn).catch(err => log.error({ err }, 'proxy engine reload failed')))
+  // Followed from before the first load: a change made meanwhile (another instance, a big
+  // group taking seconds to load) is queued behind it instead of lost.
   onChange((c) => {
     if (c.type === 'groups') return serial(reloadGroups)
     if (c.type === 'keys') return void keyReloads.request(c.groupId, c.keyIds)
     if (c.type === 'proxy-keys') return serial(reloadProxyKeys)
   })
+  const t0 = Date.now()
+  // The first loads go at the head of the chain, so a notice's reload cannot land before them.
+  const initial = (async () => {
+    const { groups, subGroups } = await loadGroups(db)
+    registry.replaceGroups(groups, subGroups, makePool)
+    await reloadProxyKeys()
+  })()
+  chain = initial.catch(() => {})
+  await initial
+  // Awaited: /ready answers ready only once every pool is loaded (CONTRACT §4).
+  await Promise.all([...registry.byId.keys()].map(id => keyReloads.request(id)))
+  let keyCount = 0
+  for (const g of registry.byId.values()) keyCount += g.pool.size
+  log.info(`proxy engine: ${registry.byId.size} groups, ${keyCount} keys loaded in ${Date.now() - t0} ms`)
+
   const stopBus = await bus.subscribe((m) => {
     const k = registry.byId.get(m.groupId)?.pool.byId.get(m.keyId)
     if (k) applyRemoteState(registry.byId.get(m.groupId)!.pool, k, m)
