@@ -23,6 +23,10 @@ export async function reloadPoolPaged(pool: KeyPool, readPage: PageReader, decry
   for (;;) {
     const rows = await readPage(after, pageSize)
     if (!rows.length) break
+    after = rows[rows.length - 1]!.keyHash
+    // Pages come in hash order; within one, keys join the rotation in id (import) order, so a
+    // group that fits in a page rotates in the order its keys were added, as it always did.
+    rows.sort((a, b) => a.id - b.id)
     let sliceStart = performance.now()
     const now = Date.now()
     for (let i = 0; i < rows.length; i++) {
@@ -33,7 +37,6 @@ export async function reloadPoolPaged(pool: KeyPool, readPage: PageReader, decry
         sliceStart = performance.now()
       }
     }
-    after = rows[rows.length - 1]!.keyHash
     // A synchronous (SQLite) page read plus its slice is one turn: let others in before the next.
     await yieldToLoop()
     if (rows.length < pageSize) break

@@ -90,6 +90,14 @@ describe('reloadPoolPaged (a whole group, a page at a time)', () => {
     expect(p.counts).toEqual({ active: 2497, cooling: 1, invalid: 0, disabled: 1 })
   })
 
+  it('puts the keys of a group that fits in a page into rotation in the order they were added', async () => {
+    const rows = [row(1), row(2), row(3)]
+    rows[0]!.keyHash = 'hz'; rows[1]!.keyHash = 'ha'; rows[2]!.keyHash = 'hm'
+    const p = new KeyPool(1)
+    await reloadPoolPaged(p, table(rows).read, s => s, () => {})
+    expect([p.next(0)!.id, p.next(0)!.id, p.next(0)!.id]).toEqual([1, 2, 3])
+  })
+
   it('empties the pool when the group has no rows left', async () => {
     const p = new KeyPool(1)
     syncPool(p, [row(1), row(2)], s => s, () => {})
