@@ -5,6 +5,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 # better-sqlite3 builds from source when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# The lock file is written by npm 11; npm 10 (bundled with Node 20) reads its optional entries differently.
+RUN npm install -g --no-audit --no-fund npm@11
 COPY . .
 # The official node image ships Node's headers for native builds; where a base image lacks them,
 # scripts/container-smoke.sh puts the host's into .docker-extra/ (there is no download offline).

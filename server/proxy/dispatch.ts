@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
 import { request } from 'undici'
 import type { ChannelType } from '../../shared/types/rows'
@@ -52,11 +53,11 @@ function tapChannel(type: ChannelType, path: string): ChannelType {
 }
 
 /** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
-async function nextKey(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
+async function nextKeyUnderRpm(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
   const bound = g.pool.usableCount + 1
   for (let i = 0; i < bound; i++) {
     const k = g.pool.next(now)
-    if (!k || keyRpm <= 0) return k
+    if (!k) return null
     const minute = Math.floor(now / 60_000)
     let n = 0
     try { n = await ctx.engine.store.incr(`key-rpm:${k.id}:${minute}`, 1, 61_000) } catch {}
@@ -89,7 +90,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       const target = pickTarget(g, now)
       if (!target) break
       const s = settingsOf(target)
-      const key = await nextKey(ctx, target, s.settings.key_rpm, now)
+      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
       if (!key) {
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
@@ -108,10 +109,12 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       const attemptStarted = Date.now()
       const log: LogFields = { target, parent: target === g ? null : g, key, upstream, prepared, status: 0, success: false, attemptStarted, ttftMs: null, usage: null, error: null, responseBody: null }
 
-      const controller = new AbortController()
+      // undici takes an EventEmitter as its abort signal: lighter than an AbortController per attempt.
+      const controller = new EventEmitter()
+      const abort = () => controller.emit('abort')
       let timedOut = false
-      const timer = setTimeout(() => { timedOut = true; controller.abort() }, s.settings.request_timeout * 1000)
-      ctx.abortAttempt = () => controller.abort()
+      const timer = setTimeout(() => { timedOut = true; abort() }, s.settings.request_timeout * 1000)
+      ctx.abortAttempt = abort
       let res: Awaited<ReturnType<typeof request>>
       try {
         res = await request(joinUrl(upstream.url, prepared.path, ctx.queryString), {
@@ -119,7 +122,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
           headers,
           body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : prepared.body,
           dispatcher: agentOf(upstream, s.settings),
-          signal: controller.signal,
+          signal: controller,
         })
       } catch (err) {
         clearTimeout(timer)
@@ -155,7 +158,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
         flavour: ctx.flavour, stream: prepared.stream, tap,
         filter: prepared.injectedUsage ? createInjectedUsageStripper() : null,
         onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
-        abortUpstream: () => controller.abort(),
+        abortUpstream: abort,
         captureBytes: s.settings.request_log_body ? 65536 : 0,
       }, captured)
       clearTimeout(timer)

@@ -15,6 +15,7 @@ import { admit, authenticate, clientCredential, release } from './proxyKeys'
 import type { GroupRuntime } from './registry'
 
 const EMPTY = Buffer.alloc(0)
+const NO_QUERY = new URLSearchParams()
 
 export type ProxyRoute = { kind: 'group'; group: string } | { kind: 'unified' }
 
@@ -61,7 +62,8 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
   const rawUrl = req.url ?? '/'
   const q = rawUrl.indexOf('?')
   let pathname = q < 0 ? rawUrl : rawUrl.slice(0, q)
-  const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1))
+  // Most requests carry no query string: share one empty (never modified) instance for them.
+  const query = q < 0 ? NO_QUERY : new URLSearchParams(rawUrl.slice(q + 1))
   const queryKey = query.get('key')
   if (queryKey !== null) query.delete('key')
 
@@ -91,7 +93,8 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
       path: pathname, ip: clientIp(event, engine.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
-    await admit(pk, engine.store, started)
+    const admitting = admit(pk, engine.store, started)
+    if (admitting) await admitting
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {

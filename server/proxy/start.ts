@@ -43,6 +43,7 @@ export async function startProxyEngine(app: AppContext): Promise<Engine> {
     for (const g of registry.byId.values()) {
       if (groupId !== undefined && g.row.id !== groupId) continue
       syncPool(g.pool, byGroup.get(g.row.id) ?? [], decrypt, undecryptable)
+      log.debug({ group: g.row.name, counts: g.pool.counts }, 'keys reloaded')
     }
   }
   async function reloadGroups() {

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm'
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { Db, SqliteDb } from '../../db/client'
 import { mysqlSchema, sqliteSchema } from '../../db/client'
 
@@ -49,4 +49,13 @@ export async function inTransaction<T>(handle: Db, fn: (db: SqliteDb) => Promise
 export async function execSql(handle: Db, db: SqliteDb, query: SQL): Promise<unknown> {
   if (handle.dialect === 'sqlite') return db.run(query)
   return (db as unknown as { execute: (q: SQL) => Promise<unknown> }).execute(query)
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, c => `\\${c}`)
+
+/** `column LIKE %text%` with the wildcards in `text` taken literally, on either dialect. */
+export function contains(handle: Db, column: SQLWrapper, text: string): SQL {
+  const pattern = `%${escapeLike(text)}%`
+  // MySQL escapes with a backslash by default; SQLite needs to be told.
+  return handle.dialect === 'sqlite' ? sql`${column} LIKE ${pattern} ESCAPE '\\'` : sql`${column} LIKE ${pattern}`
 }

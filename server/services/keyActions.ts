@@ -1,5 +1,4 @@
 import { and, eq, inArray, type SQL } from 'drizzle-orm'
-import { createError } from 'h3'
 import type { Db } from '../../db/client'
 import type { KeyActionInput, KeyTestResult } from '../../shared/schemas/keys'
 import { parseStatusRanges } from '../../shared/settings'
@@ -32,15 +31,12 @@ export function validationBlamesKey(group: GroupRow, r: KeyTestResult): boolean 
 }
 
 /** `POST /api/keys/{id}/test`: one validation request, its outcome recorded on the key. */
-export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator | null, id: number): Promise<KeyTestResult> {
+export async function testKey(handle: Db, cipher: KeyCipher, validate: KeyValidator, id: number): Promise<KeyTestResult> {
   const row = await getKeyRow(handle, id)
   const group = await getGroupRow(handle, row.groupId)
-  if (!validate) throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'key validation is not available in this build', data: { code: 'NOT_AVAILABLE' } })
   const r = await validate(group, cipher.decrypt(row.keyCiphertext))
-  const before = row.status
   await recordValidation(handle, id, { ok: r.ok, blamesKey: validationBlamesKey(group, r), error: r.error })
-  const after = (await getKeyRow(handle, id)).status
-  if (before !== after) await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange({ type: 'keys', groupId: row.groupId })
   return { ok: r.ok, status: r.status, latencyMs: r.latencyMs, error: r.error }
 }
 
@@ -64,7 +60,7 @@ async function bulkWrite(handle: Db, groupId: number, status: KeyStatus | undefi
 }
 
 /** `POST /api/groups/{id}/keys/actions`: every action is a task, one key-changing task per group. */
-export async function startKeyAction(deps: Deps, validate: KeyValidator | null, groupId: number, input: KeyActionInput) {
+export async function startKeyAction(deps: Deps, validate: KeyValidator, groupId: number, input: KeyActionInput) {
   const group = await getGroupRow(deps.db, groupId)
   if (group.type === 'aggregate') throw invalid('groupId', 'an aggregate group has no keys of its own')
   const hashes = hashesOf(deps.cipher, input.keys)
@@ -72,7 +68,6 @@ export async function startKeyAction(deps: Deps, validate: KeyValidator | null, 
   const now = () => Date.now()
 
   if (input.action === 'validate') {
-    if (!validate) throw invalid('action', 'key validation is not available in this build')
     return startTask(deps, { type: 'validate-keys', groupId, exclusive: true }, ctx => validateAll(deps, validate, group, input.status, hashes, ctx))
   }
   const type = `${input.action}-keys`
@@ -102,7 +97,6 @@ async function validateAll(deps: Deps, validate: KeyValidator, group: GroupRow, 
   const settings = effectiveSettings(group.config)
   const concurrency = Math.max(1, settings.key_validation_concurrency)
   const result = { valid: 0, invalid: 0, failed: 0 }
-  let changed = false
   for await (const page of iterateKeys(deps.db, deps.cipher, group.id, status)) {
     const todo = page.filter(p => wanted.has(p.row.id))
     for (let i = 0; i < todo.length; i += concurrency) {
@@ -113,12 +107,11 @@ async function validateAll(deps: Deps, validate: KeyValidator, group: GroupRow, 
         if (r.ok) result.valid++
         else if (blames) result.invalid++
         else result.failed++
-        if ((r.ok && row.status !== 'active') || (blames && row.status !== 'invalid')) changed = true
         await recordValidation(deps.db, row.id, { ok: r.ok, blamesKey: blames, error: r.error })
         ctx.advance(1)
       }))
     }
   }
-  if (changed) await publishChange({ type: 'keys', groupId: group.id })
+  if (wanted.size) await publishChange({ type: 'keys', groupId: group.id })
   return result
 }

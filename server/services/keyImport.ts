@@ -10,6 +10,7 @@ import { startTask, type TaskDeps } from './tasks'
 const SEPARATORS = /[\s,;]+/
 const MAX_KEY_LENGTH = 1000
 const BATCH = 2000
+const SQLITE_ROWS_PER_STATEMENT = 100
 /** A JSON array in an uploaded file is parsed whole; past this size, use one key per line. */
 const MAX_JSON_FILE = 256 * 1024 * 1024
 
@@ -49,7 +50,7 @@ export function splitKeys(input: string | string[]): { keys: string[]; invalid: 
 
 /** Streams keys out of an uploaded file without holding it in memory (unless it is a JSON array). */
 async function* keysFromFile(path: string, onBad: () => void): AsyncGenerator<string[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })
   let carry = ''
   let first = true
   let json: string[] | null = null
@@ -63,7 +64,8 @@ async function* keysFromFile(path: string, onBad: () => void): AsyncGenerator<st
     }
     const parts = text.split(SEPARATORS)
     carry = parts.pop() ?? ''
-    yield collect(parts, onBad)
+    const keys = collect(parts, onBad)
+    for (let i = 0; i < keys.length; i += BATCH) yield keys.slice(i, i + BATCH)
   }
   if (json) {
     const all = json.join('')
@@ -94,19 +96,39 @@ function collect(tokens: string[], onBad: () => void): string[] {
 export async function insertKeyBatch(handle: Db, cipher: KeyCipher, groupId: number, keys: string[], notes = ''): Promise<number> {
   if (!keys.length) return 0
   const now = Date.now()
+  const byHash = new Map<string, string>()
+  for (const k of keys) byHash.set(cipher.hash(k), k)
+  // Encryption is the costly step: skip it for keys the group already has (re-imports).
+  for (const h of await existingHashes(handle, groupId, [...byHash.keys()])) byHash.delete(h)
+  if (!byHash.size) return 0
   const rows: [number, string, string, string, number, number][] = []
-  for (const k of new Set(keys)) rows.push([groupId, cipher.hash(k), cipher.encrypt(k), notes, now, now])
+  for (const [h, k] of byHash) rows.push([groupId, h, cipher.encrypt(k), notes, now, now])
   if (handle.dialect === 'sqlite') {
-    const stmt = handle.raw.prepare(`INSERT OR IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`)
-    return handle.raw.transaction(() => {
+    // Multi-row statements: one call into SQLite per 100 keys instead of per key.
+    const raw = handle.raw
+    const stmtFor = (n: number) => raw.prepare(`INSERT OR IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, status, created_at, updated_at) VALUES ${Array(n).fill(`(?, ?, ?, ?, 'active', ?, ?)`).join(', ')}`)
+    const full = stmtFor(SQLITE_ROWS_PER_STATEMENT)
+    return raw.transaction(() => {
       let n = 0
-      for (const r of rows) n += stmt.run(...r).changes
+      for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
+        const part = rows.slice(i, i + SQLITE_ROWS_PER_STATEMENT)
+        n += (part.length === SQLITE_ROWS_PER_STATEMENT ? full : stmtFor(part.length)).run(...part.flat()).changes
+      }
       return n
     })()
   }
   const [res] = await handle.pool.query(
     `INSERT IGNORE INTO api_keys (group_id, key_hash, key_ciphertext, notes, created_at, updated_at) VALUES ?`, [rows])
   return (res as { affectedRows: number }).affectedRows
+}
+
+async function existingHashes(handle: Db, groupId: number, hashes: string[]): Promise<string[]> {
+  if (!hashes.length) return []
+  const marks = hashes.map(() => '?').join(',')
+  const sql = `SELECT key_hash FROM api_keys WHERE group_id = ? AND key_hash IN (${marks})`
+  if (handle.dialect === 'sqlite') return (handle.raw.prepare(sql).all(groupId, ...hashes) as { key_hash: string }[]).map(r => r.key_hash)
+  const [rows] = await handle.pool.query(sql, [groupId, ...hashes])
+  return (rows as { key_hash: string }[]).map(r => r.key_hash)
 }
 
 export type KeySource = { text: string | string[] } | { file: string }

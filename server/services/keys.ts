@@ -1,10 +1,10 @@
-import { and, asc, count, eq, gt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { Page } from '../../shared/schemas/common'
 import type { KeyListQuery, KeyPatchInput, KeyView } from '../../shared/schemas/keys'
 import type { ApiKeyRow, KeyStatus } from '../../shared/types/rows'
 import { publishChange } from './changes'
-import { access } from './dbAccess'
+import { access, contains } from './dbAccess'
 import { notFound } from './errors'
 import { getGroupRow } from './groups'
 import { maskSecret, type KeyCipher } from './keyCipher'
@@ -29,15 +29,6 @@ export function toKeyView(cipher: KeyCipher, r: ApiKeyRow): KeyView {
     lastError: r.lastError,
     createdAt: r.createdAt,
   }
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, c => `\\${c}`)
-
-/** `column LIKE %text%` with the wildcards in `text` taken literally, on either dialect. */
-export function contains(handle: Db, column: SQLWrapper, text: string): SQL {
-  const pattern = `%${escapeLike(text)}%`
-  // MySQL escapes with a backslash by default; SQLite needs to be told.
-  return handle.dialect === 'sqlite' ? sql`${column} LIKE ${pattern} ESCAPE '\\'` : sql`${column} LIKE ${pattern}`
 }
 
 /** `q` matches notes, or the exact key through its hash (the only way to find a key by value). */
@@ -71,7 +62,7 @@ export async function updateKey(handle: Db, cipher: KeyCipher, id: number, patch
   if (patch.status === 'disabled') set.status = 'disabled'
   if (patch.status === 'active') Object.assign(set, { status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null })
   await db.update(t.apiKeys).set(set).where(eq(t.apiKeys.id, id))
-  if (patch.status !== undefined) await publishChange({ type: 'keys', groupId: row.groupId })
+  await publishChange({ type: 'keys', groupId: row.groupId })
   return toKeyView(cipher, await getKeyRow(handle, id))
 }
 

@@ -3,9 +3,8 @@ import type { Db } from '../../db/client'
 import type { Page } from '../../shared/schemas/common'
 import type { LogFilter, LogListQuery } from '../../shared/schemas/logs'
 import type { RequestLogRow } from '../../shared/types/rows'
-import { access } from './dbAccess'
+import { access, contains } from './dbAccess'
 import { notFound } from './errors'
-import { contains } from './keys'
 
 export type LogSummary = Omit<RequestLogRow, 'requestBody' | 'responseBody'>
 

@@ -5,10 +5,9 @@ import type { Page } from '../../shared/schemas/common'
 import { PROXY_KEY_PREFIX, type ProxyKeyCreateInput, type ProxyKeyPatchInput, type ProxyKeyView } from '../../shared/schemas/proxyKeys'
 import type { ProxyKeyRow } from '../../shared/types/rows'
 import { publishChange } from './changes'
-import { access, insertedId } from './dbAccess'
+import { access, contains, insertedId } from './dbAccess'
 import { conflict, invalid, notFound } from './errors'
 import { maskSecret, type KeyCipher } from './keyCipher'
-import { contains } from './keys'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 

@@ -1,5 +1,5 @@
 import type { KeyValidator } from '../services/keyActions'
+import { validateKey } from '../proxy/validation'
 
-// TEMPORARY until server/proxy/validation.ts (proxy branch) is on main: then this returns its
-// validateKey and the validate action / key test work.
-export function keyValidator(): KeyValidator | null { return null }
+/** The channel-specific validation request the key test and the validate action send. */
+export function keyValidator(): KeyValidator { return validateKey }

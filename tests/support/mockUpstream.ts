@@ -6,7 +6,11 @@ import type { AddressInfo, Socket } from 'node:net'
  * with usage), records every request, and misbehaves per key on cue.
  */
 
-/** The usage every answer reports, so tests can compare logged token counts. */
+/**
+ * The usage every answer reports, so tests can compare logged token counts. `promptTokens`
+ * includes the cached ones, as OpenAI and Gemini count them; Anthropic reports uncached input
+ * separately, so its answers say `input_tokens: promptTokens - cachedTokens`.
+ */
 export const MOCK_USAGE = { promptTokens: 11, completionTokens: 7, cachedTokens: 3 } as const
 
 export type Behaviour = {
@@ -156,7 +160,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     const isStream = flavour === 'gemini' ? path.endsWith(':streamGenerateContent') : rec.json?.stream === true
     if (!isStream) {
       if (flavour === 'anthropic') {
-        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
+        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
       }
       if (flavour === 'gemini') {
         return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
@@ -193,7 +197,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {
       return [
-        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
+        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
         { data: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
         ...pieces.map(t => ({ data: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
         { data: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },

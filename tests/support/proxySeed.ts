@@ -92,7 +92,6 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
 
 /** Starts the built server with its own data dir and seeds it. */
 export async function startSeeded(groups: GroupSpec[], proxyKeys: ProxyKeySpec[] = [{}], opts: StartOptions = {}): Promise<Seeded> {
-  if (process.env.KEYGATE_PROXY_SEED === 'db') return startSeededInDb(groups, proxyKeys, opts)
   const server = await startServer(opts)
   try { return await seed(server, groups, proxyKeys) } catch (e) { await server.stop(); throw e }
 }
@@ -103,44 +102,3 @@ export async function keyRows(server: RunningServer, groupId: number): Promise<a
   return r.body.items
 }
 
-/**
- * Development fallback while the management API is not merged: KEYGATE_PROXY_SEED=db writes the
- * rows into a fresh database before the server starts.
- */
-async function startSeededInDb(groups: GroupSpec[], proxyKeys: ProxyKeySpec[], opts: StartOptions): Promise<Seeded> {
-  const { mkdtempSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const { openDb, runMigrations, sqliteSchema } = await import('../../db/client')
-  const { createKeyCipher, maskSecret } = await import('../../server/services/keyCipher')
-  const dataDir = mkdtempSync(join(tmpdir(), 'keygate-proxy-'))
-  const enc = 'dev-seed-encryption-key-0123456789'
-  const db = await openDb({ dialect: 'sqlite', file: `${dataDir}/keygate.db` })
-  await runMigrations(db)
-  if (db.dialect !== 'sqlite') throw new Error('sqlite only')
-  const c = createKeyCipher(enc)
-  const now = Date.now()
-  const groupIds: Record<string, number> = {}
-  for (const g of groups) {
-    const row = db.db.insert(sqliteSchema.groups).values({
-      name: g.name, channel: g.channel, type: g.type ?? 'standard', upstreams: g.upstreams ?? [], models: g.models ?? ['*'], priority: g.priority ?? 0,
-      testModel: g.testModel ?? 'gpt-4o-mini', validationPath: g.validationPath ?? '', modelRedirects: g.modelRedirects ?? {}, modelRedirectStrict: g.modelRedirectStrict ?? false,
-      paramOverrides: g.paramOverrides ?? {}, headerRules: g.headerRules ?? [], config: g.config ?? {}, createdAt: now, updatedAt: now,
-    }).returning().get()
-    groupIds[g.name] = row.id
-    for (const sg of g.subGroups ?? []) db.db.insert(sqliteSchema.groupSubGroups).values({ groupId: row.id, subGroupId: groupIds[sg.name]!, weight: sg.weight }).run()
-    for (const k of g.keys ?? []) db.db.insert(sqliteSchema.apiKeys).values({ groupId: row.id, keyHash: c.hash(k), keyCiphertext: c.encrypt(k), createdAt: now, updatedAt: now }).run()
-  }
-  const secrets: string[] = []
-  for (const [i, p] of proxyKeys.entries()) {
-    const key = `pk-dev-${i}-${Math.random().toString(36).slice(2)}0123456789`
-    db.db.insert(sqliteSchema.proxyKeys).values({
-      name: p.name ?? `test-${i}`, keyHash: c.hash(key), masked: maskSecret(key), groupIds: (p.groups ?? []).map(n => groupIds[n]!), models: p.models ?? [],
-      rpm: p.rpm ?? 0, maxConcurrency: p.maxConcurrency ?? 0, expiresAt: p.expiresAt ?? null, enabled: p.enabled ?? true, createdAt: now, updatedAt: now,
-    }).run()
-    secrets.push(key)
-  }
-  await db.close()
-  const server = await startServer({ ...opts, dataDir, env: { ...opts.env, ENCRYPTION_KEY: enc } })
-  return { server, groupIds, proxyKeys: secrets }
-}

@@ -46,6 +46,11 @@ describe('admin auth on /api', () => {
     const session = cookie.split(';')[0]!
     expect((await call('/api/auth/session', { headers: { cookie: session } })).status).toBe(200)
     expect((await call('/api/groups', { headers: { cookie: session } })).status).toBe(200)
+    // The console downloads the key export with the cookie alone.
+    const g = await s.api('POST', '/api/groups', { name: 'cookie-export', channel: 'openai', upstreams: [{ url: 'http://127.0.0.1:9', weight: 1 }] })
+    const exported = await call(`/api/groups/${g.body.id}/keys/export`, { headers: { cookie: session } })
+    expect(exported.status).toBe(200)
+    expect(exported.headers.get('content-type')).toMatch(/^text\/plain/)
     expect((await call('/api/auth/logout', { method: 'POST', headers: { cookie: session } })).status).toBe(200)
     expect((await call('/api/groups', { headers: { cookie: session } })).status).toBe(401)
   })

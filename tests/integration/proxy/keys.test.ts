@@ -5,8 +5,8 @@ import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
 import { createRecorder } from '../../support/recorder'
 
 /** Rotation, failover and the key state machine, seen from the client and from the upstream. */
-const keysOf = (group: string, n: number) => Array.from({ length: n }, (_, i) => `sk-${group}-upstream-key-${i}-abcdefgh`)
-const K = { rot: keysOf('rot', 3), ban: keysOf('ban', 3), cool: keysOf('cool', 2), back: keysOf('back', 2), five: keysOf('five', 2), all: keysOf('all', 2), none: keysOf('none', 1), b402: keysOf('b402', 2) }
+const keysOf = (group: string, n: number) => Array.from({ length: n }, (_, i) => `sk-${group}-upstream-key-abcdefgh-${1000 + i}`)
+const K = { rot: keysOf('rot', 3), ban: keysOf('ban', 3), cool: keysOf('cool', 2), back: keysOf('back', 2), five: keysOf('five', 2), all: keysOf('all', 2), none: keysOf('none', 1), b402: keysOf('b402', 2), rpm: keysOf('rpm', 2) }
 const ALL_KEYS = Object.values(K).flat()
 const rec = createRecorder()
 let mock: MockUpstream
@@ -26,6 +26,7 @@ beforeAll(async () => {
     { name: 'all', channel: 'openai', upstreams: up, keys: K.all, config: { max_retries: 3 } },
     { name: 'none', channel: 'anthropic', upstreams: up, keys: K.none, config: { blacklist_threshold: 1 } },
     { name: 'b402', channel: 'openai', upstreams: up, keys: K.b402, config: { ban_status_codes: '402', blacklist_threshold: 100 } },
+    { name: 'rpm', channel: 'openai', upstreams: up, keys: K.rpm, config: { key_rpm: 2 } },
   ])
 })
 beforeEach(() => mock.reset())
@@ -90,7 +91,8 @@ describe('key rotation and failover', () => {
     const t0 = Date.now()
     for (let i = 0; i < 4; i++) expect((await chat('cool')).status).toBe(200)
     expect(count(mock.keysUsed()).get(hot)).toBe(1)
-    const cooling = await statusOf('cool', hot)
+    // The state reaches the database asynchronously (batched write-back), within a second.
+    const cooling = await eventually(() => statusOf('cool', hot), r => r?.status === 'cooling', 1500)
     expect(cooling?.status).toBe('cooling')
     while (Date.now() - t0 < 1700) { await chat('cool'); await sleep(100) }
     expect(count(mock.keysUsed()).get(hot)).toBe(1)
@@ -142,5 +144,24 @@ describe('key rotation and failover', () => {
     const r = await ask()
     expect(r.status).toBe(503)
     expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+  })
+
+  it('skips keys over key_rpm, and answers 503 with Retry-After once every key is over it', async () => {
+    if (Date.now() % 60_000 > 55_000) await sleep(60_000 - (Date.now() % 60_000) + 50)
+    for (let i = 0; i < 4; i++) expect((await chat('rpm')).status).toBe(200)
+    expect([...count(mock.keysUsed()).values()]).toEqual([2, 2])
+    const r = await chat('rpm')
+    expect(r.status).toBe(503)
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expect(r.body.error.message).toContain('no upstream key')
+  })
+
+  it('/metrics shows keys by state, requests and attempts per group', async () => {
+    const text = await (await fetch(`${s.server.url}/metrics`)).text()
+    expect(text).toMatch(/keygate_keys\{group="ban",state="invalid"\} 1/)
+    expect(text).toMatch(/keygate_keys\{group="ban",state="active"\} 2/)
+    expect(text).toMatch(/keygate_requests_total\{[^}]*group="rot"[^}]*status="200"[^}]*\} 30/)
+    expect(text).toMatch(/keygate_attempts_total\{[^}]*group="ban"[^}]*outcome="retry"[^}]*\} 3/)
+    rec.add(text)
   })
 })

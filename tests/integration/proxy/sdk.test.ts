@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { GoogleGenAI } from '@google/genai'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
+import { MOCK_USAGE, startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { startSeeded, type Seeded } from '../../support/proxySeed'
 import { createRecorder } from '../../support/recorder'
 
@@ -94,7 +94,7 @@ describe.each([
   it('messages', async () => {
     const got = await viaKeygate().messages.create(ask)
     expect(got).toEqual(await direct().messages.create(ask))
-    expect(got.usage.input_tokens).toBe(11)
+    expect(got.usage.input_tokens).toBe(MOCK_USAGE.promptTokens - MOCK_USAGE.cachedTokens)
   })
 
   it('streamed messages, and the client anthropic-version passes through', async () => {
@@ -138,6 +138,21 @@ describe.each([
     expect(got.map(c => c.text)).toEqual(want.map(c => c.text))
     expect(got.at(-1)!.usageMetadata).toEqual(want.at(-1)!.usageMetadata)
     expect(got.length).toBe(3)
+  })
+})
+
+describe.each([
+  ['/proxy/ge', (u: string) => `${u}/proxy/ge/v1beta/openai`],
+  ['unified /v1beta/openai', (u: string) => `${u}/v1beta/openai`],
+])("openai SDK against Gemini's OpenAI mode via %s", (_name, base) => {
+  it('chat completions, the upstream key sent as Bearer', async () => {
+    mock.reset()
+    const ask = { model: 'gemini-2.0-flash', messages: [{ role: 'user' as const, content: 'hi' }] }
+    const got = await new OpenAI({ apiKey: pk, baseURL: base(s.server.url), fetch: rec.fetch, maxRetries: 0 }).chat.completions.create(ask)
+    expect(got).toEqual(await new OpenAI({ apiKey: UPSTREAM.gemini, baseURL: `${mock.url}/v1beta/openai`, maxRetries: 0 }).chat.completions.create(ask))
+    expect(mock.requests[0]!.path).toBe('/v1beta/openai/chat/completions')
+    expect(mock.requests[0]!.headers.authorization).toBe(`Bearer ${UPSTREAM.gemini}`)
+    expect(mock.requests[0]!.headers['x-goog-api-key']).toBeUndefined()
   })
 })
 

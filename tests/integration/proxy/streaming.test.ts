@@ -65,9 +65,10 @@ describe('streaming', () => {
     expect(content.length).toBe(20)
     const sent = mock.requests[0]!.chunkTimes
     expect(sent.length).toBe(20)
-    expect(content[0]!.at - sent[0]!).toBeLessThan(20)
-    // Every chunk is passed on as it comes, not gathered: the typical lag stays small too
-    // (the median, so one scheduling hiccup on a busy machine does not decide it).
+    // Each chunk is passed on as it comes: the first is at the client before the upstream sends
+    // the second (nothing gathered), and the typical lag is under 20 ms. The median decides,
+    // so one scheduling hiccup on a busy shared machine does not.
+    expect(content[0]!.at - sent[0]!).toBeLessThan(50)
     const lags = content.map((e, i) => e.at - sent[i]!).sort((a, b) => a - b)
     expect(lags[10]!).toBeLessThan(20)
     expect(content.at(-1)!.at - content[0]!.at).toBeGreaterThanOrEqual(900)
