@@ -1,25 +1,27 @@
+import type { H3Event } from 'h3'
 import { lifecycle } from '../app'
-import { proxyRouteOf } from '../proxy/fastPath'
 import { handleProxy } from '../proxy/handler'
 
+const GROUP_PATH = /^\/proxy\/([a-z0-9_-]{1,100})(?:[/?]|$)/
+
 /**
- * Once boot has finished, proxy requests go from the h3 app straight to the engine, skipping
- * Nitro's generic per-request pipeline: route-rule matching (radix3 `matchAll`, which sorts its
- * table on every call, plus `defu`), the `request`/`beforeResponse`/`afterResponse` hooks
- * (hookable's serialTaskCaller with `console.createTask`), the middleware stack and the router
- * lookup. That pipeline was ~10 % of Keygate's CPU per proxied request in `npm run bench`
- * (bench/README.md). None of it applies to proxy routes: the middleware only gates startup and
- * guards /api, and there are no route rules for them. Before ready, and for every other path,
- * the generic pipeline runs as before (the ready gate lives there).
+ * Proxy requests skip Nitro's per-request machinery (request hooks, route rules, the
+ * middleware chain and the router): on a small chat completion it costs about as much as
+ * the whole engine, and the benchmark holds Keygate to 0.9× a bare proxy's throughput.
+ * The route files under server/routes serve the same paths through the normal stack, which
+ * is what runs until the app is ready (the readiness gate lives there).
  */
 export default defineNitroPlugin((nitroApp) => {
   const app = nitroApp.h3App
-  const generic = app.handler
-  app.handler = (event) => {
-    if (lifecycle.ready) {
-      const route = proxyRouteOf(event.node.req.url ?? '')
-      if (route) return handleProxy(event, route)
+  const full = app.handler
+  app.handler = Object.assign((event: H3Event) => {
+    if (!lifecycle.ready) return full(event)
+    const url = event.node.req.url ?? '/'
+    if (url.startsWith('/v1/') || url.startsWith('/v1beta/')) return handleProxy(event, { kind: 'unified' })
+    if (url.startsWith('/proxy/')) {
+      const m = GROUP_PATH.exec(url)
+      if (m) return handleProxy(event, { kind: 'group', group: m[1]! })
     }
-    return generic(event)
-  }
+    return full(event)
+  }, full)
 })

@@ -8,18 +8,29 @@ const EMPTY = Buffer.alloc(0)
  * Reads the request body once (it is resent on every retry). Past `limit` bytes: 413, decided
  * from Content-Length up front when the client sent one, else while reading.
  */
-export async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN)
-  if (declared > limit) throw tooLarge(limit)
-  if (declared === 0 || req.method === 'GET' || req.method === 'HEAD') return EMPTY
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw tooLarge(limit)
-    chunks.push(chunk as Buffer)
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+  if (declared > limit) return Promise.reject(tooLarge(limit))
+  if (declared === 0 || req.method === 'GET' || req.method === 'HEAD') return Promise.resolve(EMPTY)
+  // Plain events rather than an async iterator: this runs on every request.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) { cleanup(); req.resume(); reject(tooLarge(limit)); return }
+      chunks.push(chunk)
+    }
+    const onEnd = () => { cleanup(); resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)) }
+    const onError = (err: Error) => { cleanup(); reject(err) }
+    const onAborted = () => { cleanup(); reject(new Error('the client closed the request while sending it')) }
+    const cleanup = () => { req.off('data', onData); req.off('end', onEnd); req.off('error', onError); req.off('close', onClose) }
+    const onClose = () => { if (!req.complete) onAborted() }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
 }
 
 function tooLarge(limit: number) {

@@ -18,7 +18,7 @@ import { prepareRequest, type PreparedRequest } from './transform'
 import { pickWeighted } from './wrr'
 
 /** A failed attempt we may still hand to the client if nothing better comes. */
-type Failure = { status: number; headers: IncomingHttpHeaders; text: string; key: PoolKey; log: LogFields }
+type Failure = { status: number; headers: IncomingHttpHeaders; text: string; key: PoolKey; log: LogFields; blamedKey: boolean }
 
 type LogFields = {
   target: GroupRuntime; parent: GroupRuntime | null; key: PoolKey; upstream: UpstreamTarget; prepared: PreparedRequest
@@ -130,7 +130,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
         metrics.attempt({ group: target.row.name, outcome: 'retry' })
-        failure = { status: log.status, headers: {}, text: '', key, log }
+        failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
 
@@ -145,7 +145,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
         log.error = `HTTP ${status}: ${redactSecret(upstreamErrorMessage(text), key.secret)}`
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, ctx.engine.sink)
-        failure = { status, headers: res.headers, text, key, log }
+        failure = { status, headers: res.headers, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
         if (s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }
@@ -205,8 +205,16 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
   finished(ctx, log.parent ?? log.target, 499, log.ttftMs, log.prepared.stream)
 }
 
-/** Every attempt failed: the client gets the last upstream answer (its key scrubbed), or ours. */
+/**
+ * Every attempt failed: the client gets the last upstream answer (its key scrubbed), or ours.
+ * When that answer blamed our upstream key (401, 403, billing), passing it on would tell the
+ * client its own key is bad; it is the pool that has no usable key, so: 503.
+ */
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
+  if (f.blamedKey) {
+    sendError(ctx.res, ctx.flavour, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
+    return
+  }
   if (!f.text) {
     sendError(ctx.res, ctx.flavour, new ProxyError(f.status, f.log.error ?? 'upstream failed', 'upstream_error'))
     return

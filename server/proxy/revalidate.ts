@@ -15,7 +15,11 @@ export async function revalidateInvalidKeys(registry: GroupRegistry, sink: KeySt
     if (g.row.type === 'aggregate' || !g.row.enabled) continue
     const { settings } = settingsOf(g)
     const interval = settings.key_validation_interval_minutes * 60_000
-    if (interval <= 0 || now - (lastRun.get(g.row.id) ?? 0) < interval) continue
+    // A group's first pass comes one interval after this instance first sees it, so a key
+    // banned a moment ago is not re-tested straight away.
+    const last = lastRun.get(g.row.id)
+    if (last === undefined) { lastRun.set(g.row.id, now); continue }
+    if (interval <= 0 || now - last < interval) continue
     lastRun.set(g.row.id, now)
     if (!g.pool.counts.invalid) continue
     const invalid: PoolKey[] = []

@@ -3,10 +3,9 @@ import type { Db } from '../../db/client'
 import { GroupCreateSchema, type GroupCopyInput, type GroupCreateInput, type GroupInput, type GroupPatchInput, type GroupView } from '../../shared/schemas/groups'
 import type { Page } from '../../shared/schemas/common'
 import type { GroupRow } from '../../shared/types/rows'
-import { createError } from 'h3'
 import { publishChange } from './changes'
 import { access, execSql, inTransaction, insertedId } from './dbAccess'
-import { conflict, invalid, notFound } from './errors'
+import { conflict, invalid, notFound, zodValidationError } from './errors'
 import { getSettings } from './settings'
 
 type SubGroupRef = { groupId: number; weight: number }
@@ -160,11 +159,7 @@ export async function updateGroup(handle: Db, id: number, patch: GroupPatchInput
   const current = await getGroup(handle, id)
   const { id: _i, endpoint: _e, createdAt: _c, updatedAt: _u, ...fields } = current
   const parsed = GroupCreateSchema.safeParse({ ...fields, ...patch } satisfies GroupCreateInput)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    const issues = parsed.error.issues.map(i => ({ path: i.path.join('.'), message: i.message }))
-    throw createError({ statusCode: 400, statusMessage: 'Bad Request', message: `${issue.path.join('.')}: ${issue.message}`, data: { code: 'VALIDATION', issues } })
-  }
+  if (!parsed.success) throw zodValidationError(parsed.error)
   const merged = parsed.data
   await checkSubGroups(handle, merged, id)
   await checkUsedBy(handle, id, merged)

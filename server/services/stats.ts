@@ -1,4 +1,4 @@
-import { and, count, eq, gte, sum } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, sum } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { TimeseriesQuery, UsageTotals } from '../../shared/schemas/logs'
 import type { KeyStatus } from '../../shared/types/rows'
@@ -11,21 +11,21 @@ const WINDOWS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const
 
 export type KeyCounts = Record<KeyStatus, number> & { total: number }
 
-async function keyCounts(handle: Db, groupId?: number): Promise<KeyCounts> {
+async function keyCounts(handle: Db, groupIds?: number[]): Promise<KeyCounts> {
   const { db, t } = access(handle)
   const rows = await db.select({ status: t.apiKeys.status, n: count() }).from(t.apiKeys)
-    .where(groupId !== undefined ? eq(t.apiKeys.groupId, groupId) : undefined).groupBy(t.apiKeys.status)
+    .where(groupIds !== undefined ? inArray(t.apiKeys.groupId, groupIds.length ? groupIds : [-1]) : undefined).groupBy(t.apiKeys.status)
   const out: KeyCounts = { active: 0, cooling: 0, invalid: 0, disabled: 0, total: 0 }
   for (const r of rows) { out[r.status] = Number(r.n); out.total += Number(r.n) }
   return out
 }
 
-async function usageSince(handle: Db, since: number, groupId?: number): Promise<UsageTotals> {
+async function usageSince(handle: Db, since: number, groupIds?: number[]): Promise<UsageTotals> {
   const { db, t } = access(handle)
   const h = t.hourlyStats
   const r = (await db.select({
     requests: sum(h.requests), failures: sum(h.failures), promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
-  }).from(h).where(and(gte(h.hour, since), groupId !== undefined ? eq(h.groupId, groupId) : undefined)))[0]
+  }).from(h).where(and(gte(h.hour, since), groupIds !== undefined ? inArray(h.groupId, groupIds.length ? groupIds : [-1]) : undefined)))[0]
   return {
     requests: Number(r?.requests ?? 0), failures: Number(r?.failures ?? 0), promptTokens: Number(r?.promptTokens ?? 0),
     completionTokens: Number(r?.completionTokens ?? 0), cachedTokens: Number(r?.cachedTokens ?? 0),
@@ -35,12 +35,24 @@ async function usageSince(handle: Db, since: number, groupId?: number): Promise<
 /** The hour bucket a time falls in (hourly_stats rows are keyed by it). */
 const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR
 
+/**
+ * The groups whose rows stand for a group: itself, or for an aggregate (which has no keys and
+ * whose requests are logged on the sub-group that served them) its sub-groups.
+ */
+async function statsScope(handle: Db, groupId: number): Promise<{ ids: number[]; scope: 'group' | 'sub-groups' }> {
+  const group = await getGroupRow(handle, groupId)
+  if (group.type !== 'aggregate') return { ids: [groupId], scope: 'group' }
+  const { db, t } = access(handle)
+  const subs = await db.select({ id: t.groupSubGroups.subGroupId }).from(t.groupSubGroups).where(eq(t.groupSubGroups.groupId, groupId))
+  return { ids: subs.map(r => r.id), scope: 'sub-groups' }
+}
+
 /** `GET /api/groups/{id}/stats`: keys by state, and usage over the last 24 h, 7 d and 30 d. */
 export async function groupStats(handle: Db, groupId: number, now = Date.now()) {
-  await getGroupRow(handle, groupId)
+  const { ids, scope } = await statsScope(handle, groupId)
   const usage: Record<keyof typeof WINDOWS, UsageTotals> = {} as never
-  for (const [name, span] of Object.entries(WINDOWS)) usage[name as keyof typeof WINDOWS] = await usageSince(handle, hourOf(now - span) + HOUR, groupId)
-  return { groupId, keys: await keyCounts(handle, groupId), usage }
+  for (const [name, span] of Object.entries(WINDOWS)) usage[name as keyof typeof WINDOWS] = await usageSince(handle, hourOf(now - span) + HOUR, ids)
+  return { groupId, scope, keys: await keyCounts(handle, ids), usage }
 }
 
 /** `GET /api/stats/overview`: the dashboard's headline numbers. */
@@ -68,7 +80,7 @@ function subtract(a: UsageTotals, b: UsageTotals): UsageTotals {
 
 /** `GET /api/stats/timeseries`: hourly points for 24 h and 7 d, daily (UTC) for 30 d, zeros where nothing happened. */
 export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now()) {
-  if (q.groupId !== undefined) await getGroupRow(handle, q.groupId)
+  const ids = q.groupId !== undefined ? (await statsScope(handle, q.groupId)).ids : undefined
   const step = q.range === '30d' ? DAY : HOUR
   const end = Math.floor(now / step) * step
   const points = Math.round(WINDOWS[q.range] / step)
@@ -77,7 +89,7 @@ export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now(
   const h = t.hourlyStats
   const rows = await db.select({
     hour: h.hour, requests: sum(h.requests), failures: sum(h.failures), promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
-  }).from(h).where(and(gte(h.hour, start), q.groupId !== undefined ? eq(h.groupId, q.groupId) : undefined)).groupBy(h.hour)
+  }).from(h).where(and(gte(h.hour, start), ids !== undefined ? inArray(h.groupId, ids.length ? ids : [-1]) : undefined)).groupBy(h.hour)
   const buckets = Array.from({ length: points }, (_, i) => ({ time: start + i * step, requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
   for (const r of rows) {
     const i = Math.floor((Number(r.hour) - start) / step)

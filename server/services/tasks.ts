@@ -49,12 +49,7 @@ export async function startTask<R>(
   const id = randomUUID()
   const groupId = opts.groupId ?? null
   const leaseName = groupId !== null && opts.exclusive ? `task-group:${groupId}` : null
-  if (leaseName && !(await store.acquireLease(leaseName, id, LEASE_MS))) {
-    const running = (await db.select().from(t.tasks).where(and(eq(t.tasks.groupId, groupId!), eq(t.tasks.state, 'running'))).orderBy(desc(t.tasks.createdAt)).limit(1))[0]
-    throw conflict(running
-      ? `task ${running.id} (${running.type}) is still changing this group's keys; wait for it to finish`
-      : 'another task is still changing this group\'s keys; wait for it to finish', { taskId: running?.id ?? null })
-  }
+  if (leaseName && !(await store.acquireLease(leaseName, id, LEASE_MS))) throw await busyGroup(handle, groupId!)
   const now = Date.now()
   const row: TaskRow = { id, type: opts.type, groupId, state: 'running', processed: 0, total: opts.total ?? 0, result: null, error: null, instanceId, createdAt: now, updatedAt: now }
   try {
@@ -107,6 +102,22 @@ export async function startTask<R>(
     release()
   })
   return toView(row)
+}
+
+async function busyGroup(handle: Db, groupId: number) {
+  const { db, t } = access(handle)
+  const running = (await db.select().from(t.tasks).where(and(eq(t.tasks.groupId, groupId), eq(t.tasks.state, 'running'))).orderBy(desc(t.tasks.createdAt)).limit(1))[0]
+  return conflict(running
+    ? `task ${running.id} (${running.type}) is still changing this group's keys; wait for it to finish`
+    : 'another task is still changing this group\'s keys; wait for it to finish', { taskId: running?.id ?? null })
+}
+
+/** A cheap early answer before a large upload: 409 when a key task already runs for the group (the lease still decides). */
+export async function assertNoKeyTask(handle: Db, groupId: number) {
+  await failStale(handle)
+  const { db, t } = access(handle)
+  const running = (await db.select({ id: t.tasks.id }).from(t.tasks).where(and(eq(t.tasks.groupId, groupId), eq(t.tasks.state, 'running'))).limit(1))[0]
+  if (running) throw await busyGroup(handle, groupId)
 }
 
 /** Running tasks whose instance stopped writing are failed, so nobody waits on them forever. */

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import Busboy from 'busboy'
 import type { H3Event } from 'h3'
+import { invalid } from '../services/errors'
 
 /** Largest key file accepted (the contract asks for at least 50 MB). */
 export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -13,8 +14,7 @@ export function isMultipart(event: H3Event) {
   return /^multipart\/form-data/i.test(getRequestHeader(event, 'content-type') ?? '')
 }
 
-const badUpload = (message: string) =>
-  createError({ statusCode: 400, statusMessage: 'Bad Request', message: `file: ${message}`, data: { code: 'VALIDATION', issues: [{ path: 'file', message }] } })
+const badUpload = (message: string) => invalid('file', message)
 
 /**
  * Streams the first file field of a multipart body to `dir` (never whole in memory) and returns

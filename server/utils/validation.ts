@@ -1,18 +1,10 @@
 import type { H3Event } from 'h3'
 import type { z } from 'zod'
+import { zodValidationError } from '../services/errors'
 
 /** The contract's 400: every bad field with its path and message. */
 export function validationError(error: z.ZodError) {
-  // An unknown key is reported at its own path, so a form can point at the field.
-  const issues = error.issues.flatMap(i => i.code === 'unrecognized_keys'
-    ? i.keys.map(k => ({ path: [...i.path, k].join('.'), message: 'is not a known field' }))
-    : [{ path: i.path.join('.'), message: i.message }])
-  const first = issues[0]
-  return createError({
-    statusCode: 400,
-    message: first ? `${first.path || 'body'}: ${first.message}` : 'Invalid input',
-    data: { code: 'VALIDATION', issues },
-  })
+  return zodValidationError(error)
 }
 
 export async function validateBody<S extends z.ZodType>(event: H3Event, schema: S): Promise<z.infer<S>> {

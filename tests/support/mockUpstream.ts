@@ -22,7 +22,7 @@ export type Behaviour = {
   stall?: boolean
   /** Wait this long before sending the response headers. */
   delayMs?: number
-  /** Streamed answers: number of content chunks and the pause between them. */
+  /** Streamed answers: number of content chunks and the pause before each. */
   chunks?: number
   intervalMs?: number
   /** Streamed answers: destroy the connection after this many content chunks. */
@@ -176,7 +176,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     for (const ev of events) {
       if (ev.content) {
         if (b.cutAfter !== undefined && contentSent >= b.cutAfter) { res.socket?.destroy(); return }
-        if (contentSent > 0 && b.intervalMs) await sleep(b.intervalMs)
+        // The pause comes before every content chunk, the first included: a client that has just
+        // received the headers is reading by the time the first chunk goes out.
+        if (b.intervalMs) await sleep(b.intervalMs)
         contentSent++
       }
       if (res.destroyed) return

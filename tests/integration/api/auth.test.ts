@@ -55,6 +55,15 @@ describe('admin auth on /api', () => {
     expect((await call('/api/groups', { headers: { cookie: session } })).status).toBe(401)
   })
 
+  it('marks the cookie Secure when served over https behind a trusted proxy', async () => {
+    const behind = await startServer({ env: { TRUST_PROXY: 'true' } })
+    try {
+      const r = await fetch(`${behind.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ authKey: TEST_AUTH_KEY }) })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('set-cookie')).toMatch(/;\s*Secure/i)
+    } finally { await behind.stop() }
+  })
+
   it('refuses a malformed login with 400', async () => {
     const r = await call('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect(r.status).toBe(400)

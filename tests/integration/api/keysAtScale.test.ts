@@ -16,8 +16,9 @@ const keyText = Array.from({ length: N }, (_, i) => `sk-proj-${i.toString(36).pa
 function budgetMs(target: number): number {
   const load = loadavg()[0]! / availableParallelism()
   if (load <= 2) return target
-  console.log(`[measure] machine load ${load.toFixed(1)}x the CPU count: allowing ${Math.round(load)}x the ${target} ms target`)
-  return target * Math.min(5, Math.ceil(load))
+  const factor = Math.min(8, Math.ceil(load))
+  console.log(`[measure] machine load ${load.toFixed(1)}x the CPU count: allowing ${factor}x the ${target} ms target`)
+  return target * factor
 }
 
 /** Peak resident memory of a process, from /proc (Linux). */
@@ -59,12 +60,12 @@ describe('upstream keys at scale on SQLite', () => {
     const started2 = Date.now()
     const up = await fetch(`${s.server.url}/api/groups/${gid}/keys`, { method: 'POST', headers: auth, body: form })
     expect(up.status).toBe(202)
-    const again = await waitForTask(s.server, (await up.json()).taskId, 30_000)
+    const again = await waitForTask(s.server, (await up.json()).taskId, 120_000)
     console.log(`[measure] re-import the same ${N} keys (multipart upload): ${Date.now() - started2} ms`)
     expect(again.result).toEqual({ added: 0, duplicates: N, invalid: 0, total: N })
     const rows = await s.direct.query<{ n: number; distinct_n: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT key_hash) AS distinct_n FROM api_keys WHERE group_id = ?', [gid])
     expect(rows[0]).toEqual({ n: N, distinct_n: N })
-  })
+  }, 180_000)
 
   it('lists page 1 of the 100,000-key group with a status filter in under 100 ms', async () => {
     await s.direct.exec(`UPDATE api_keys SET status = CASE WHEN id % 10 = 0 THEN 'invalid' WHEN id % 10 = 1 THEN 'disabled' ELSE 'active' END WHERE group_id = ?`, [gid])
@@ -82,7 +83,7 @@ describe('upstream keys at scale on SQLite', () => {
     const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.sort((a, b) => a - b)[2]!]))
     console.log(`[measure] page 1 (50 rows) of ${N} keys with a status filter, median of 5 (ms): ${JSON.stringify(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`)
     for (const v of Object.values(medians)) expect(v).toBeLessThan(budgetMs(100))
-  })
+  }, 60_000)
 
   it('streams a 50 MB .txt upload to disk instead of holding it in memory', async () => {
     // 50 MB of lines, mostly repeats of 5,000 keys: the parse and dedup path at full size, quickly.
@@ -109,5 +110,5 @@ describe('upstream keys at scale on SQLite', () => {
       // the raw 50 MB, its parsed copy and its text.
       expect(after - before).toBeLessThan(100)
     } finally { await own.stop() }
-  })
+  }, 120_000)
 })

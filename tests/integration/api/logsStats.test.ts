@@ -96,6 +96,13 @@ describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }
     expect(r.body.usage['24h']).toEqual({ requests: 15, failures: 2, promptTokens: 1100, completionTokens: 550, cachedTokens: 0 })
     expect(r.body.usage['7d']).toMatchObject({ requests: 22, failures: 3 })
     expect(r.body.usage['30d']).toMatchObject({ requests: 25, failures: 6 })
+    expect(r.body.scope).toBe('group')
+    // An aggregate has no keys or rows of its own: its sub-groups stand for it.
+    const agg = (await s.server.api('POST', '/api/groups', { name: 'logs-agg', channel: 'openai', type: 'aggregate', subGroups: [{ groupId: g1, weight: 1 }, { groupId: g2, weight: 1 }] })).body.id
+    const a = await s.server.api('GET', `/api/groups/${agg}/stats`)
+    expect(a.body).toMatchObject({ scope: 'sub-groups', keys: { total: 3 }, usage: { '24h': { requests: 19, failures: 6 } } })
+    expect((await s.server.api('GET', `/api/stats/timeseries?groupId=${agg}`)).body.points.reduce((n: number, p: any) => n + p.requests, 0)).toBe(19)
+    await s.server.api('DELETE', `/api/groups/${agg}`)
   })
 
   it.skipIf(skip)('serves the dashboard overview and time series', async () => {

@@ -32,6 +32,15 @@ describe.skipIf(!ready)(`settings hot-apply across two instances on MariaDB + Re
     expect((await b.api('GET', `/api/groups/${g.body.id}`)).body.endpoint).toBe('https://cluster.example.com/proxy/cluster-g')
   })
 
+  it('an admin session from one instance works on the other (sessions live in Redis)', async () => {
+    const login = await fetch(`${a.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authKey: 'test-admin-key-0123456789' }) })
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    expect(cookie).toMatch(/^keygate_session=/)
+    expect((await fetch(`${b.url}/api/groups`, { headers: { cookie } })).status).toBe(200)
+    await fetch(`${b.url}/api/auth/logout`, { method: 'POST', headers: { cookie } })
+    expect((await fetch(`${a.url}/api/groups`, { headers: { cookie } })).status).toBe(401)
+  })
+
   it('a key task on one instance blocks a second on the other (409)', async () => {
     const g = (await a.api('POST', '/api/groups', { name: 'cluster-tasks', channel: 'openai', upstreams: [{ url: 'http://127.0.0.1:9', weight: 1 }] })).body.id
     const keys = Array.from({ length: 30_000 }, (_, i) => `sk-cluster-${i}-abcdefghijklmnopqrst`).join('\n')

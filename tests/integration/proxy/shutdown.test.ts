@@ -35,3 +35,21 @@ it('a ban decided right before SIGTERM survives the restart', async () => {
     expect(mock.keysUsed()).toEqual([GOOD])
   } finally { await again.stop() }
 })
+
+it('SIGTERM lets a stream in flight finish before the process exits', async () => {
+  const s = await startSeeded([{ name: 'g', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], keys: [GOOD] }])
+  mock.reset()
+  mock.onKey(GOOD, { chunks: 15, intervalMs: 100 })
+  const res = await fetch(`${s.server.url}/proxy/g/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
+    body: '{"model":"gpt-4o-mini","stream":true,"messages":[]}',
+  })
+  expect(res.status).toBe(200)
+  const body = res.text()
+  await mock.waitFor(() => (mock.requests[0]?.chunkTimes.length ?? 0) >= 2)
+  const exited = s.server.stop()
+  const text = await body
+  expect(text.match(/"content"/g)?.length).toBe(15)
+  expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true)
+  expect(await exited).toBe(0)
+})

@@ -6,7 +6,7 @@ import { startSeeded, type Seeded } from '../../support/proxySeed'
  * Token usage in the request log, per channel, plain and streamed: parsed from the bytes as
  * they pass (the usage parsers) and written with each attempt (the engine's wiring).
  */
-const KEYS = { oa: 'sk-usage-openai-upstream-00000001', rs: 'sk-usage-responses-upstream-0002', an: 'sk-ant-usage-upstream-0000000003', ge: 'AIza-usage-gemini-upstream-00004' }
+const KEYS = { oa: 'sk-usage-openai-upstream-00000001', rs: 'sk-usage-responses-upstream-0002', an: 'sk-ant-usage-upstream-0000000003', ge: 'AIza-usage-gemini-upstream-00004', bd: 'sk-usage-bodies-upstream-0000005' }
 let mock: MockUpstream
 let s: Seeded
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
@@ -19,6 +19,7 @@ beforeAll(async () => {
     { name: 'rs', channel: 'openai-response', upstreams: up, keys: [KEYS.rs] },
     { name: 'an', channel: 'anthropic', upstreams: up, keys: [KEYS.an] },
     { name: 'ge', channel: 'gemini', upstreams: up, keys: [KEYS.ge] },
+    { name: 'bd', channel: 'openai', upstreams: up, keys: [KEYS.bd], config: { request_log_body: true } },
   ])
 })
 afterAll(async () => {
@@ -58,5 +59,21 @@ describe('token counts in the request log', () => {
     })
     expect(row.ttftMs).toBeGreaterThanOrEqual(0)
     expect(row.keyMasked).not.toBe('')
+  })
+
+  it('keeps request and response bodies in the log when the group asks for it', async () => {
+    const since = Date.now()
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'remember me' }] })
+    const r = await fetch(`${s.server.url}/proxy/bd/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${pk()}`, 'content-type': 'application/json' }, body })
+    expect(r.status).toBe(200)
+    await r.text()
+    let row: any
+    for (let i = 0; i < 60 && !row; i++) {
+      await sleep(100)
+      row = (await s.server.api('GET', `/api/logs?groupId=${s.groupIds.bd}&from=${since - 1}`)).body.items?.[0]
+    }
+    const full = (await s.server.api('GET', `/api/logs/${row.id}`)).body
+    expect(full.requestBody).toBe(body)
+    expect(full.responseBody).toContain('Hello from gpt-4o-mini')
   })
 })

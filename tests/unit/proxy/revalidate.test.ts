@@ -13,7 +13,7 @@ beforeAll(async () => { mock = await startMockUpstream() })
 afterAll(() => mock.close())
 
 describe('background re-validation', () => {
-  it('restores invalid keys that pass, leaves the others, and waits for the group interval', async () => {
+  it('restores invalid keys that pass, leaves the others, and waits for the group interval from when the group was first seen', async () => {
     const reg = new GroupRegistry()
     reg.replaceGroups([groupRow({ upstreams: [{ url: mock.url, weight: 1 }], config: { key_validation_interval_minutes: 5, key_validation_concurrency: 2 } })], [], id => new KeyPool(id))
     const pool = reg.byId.get(1)!.pool
@@ -22,13 +22,19 @@ describe('background re-validation', () => {
     const persisted: number[] = []
     const sink: KeyStateSink = { persist: k => persisted.push(k.id), broadcast: () => {} }
     const lastRun = new Map<number, number>()
-    await revalidateInvalidKeys(reg, sink, lastRun, createLogger('silent', 'json'), new AbortController().signal, 1_000_000)
+    const pass = (at: number) => revalidateInvalidKeys(reg, sink, lastRun, createLogger('silent', 'json'), new AbortController().signal, at)
+    // The first sighting only starts the group's clock: nothing is re-tested at once.
+    await pass(1_000_000 - 5 * 60_000)
+    expect(mock.requests.length).toBe(0)
+    await pass(1_000_000 - 60_000)
+    expect(mock.requests.length).toBe(0)
+    await pass(1_000_000)
     expect(mock.requests.length).toBe(4)
     expect([...pool.byId.values()].map(k => k.status)).toEqual(['active', 'invalid', 'active', 'active', 'active'])
     expect(pool.byId.get(1)!.consecutiveFailures).toBe(0)
-    await revalidateInvalidKeys(reg, sink, lastRun, createLogger('silent', 'json'), new AbortController().signal, 1_000_000 + 60_000)
+    await pass(1_000_000 + 60_000)
     expect(mock.requests.length).toBe(4)
-    await revalidateInvalidKeys(reg, sink, lastRun, createLogger('silent', 'json'), new AbortController().signal, 1_000_000 + 5 * 60_000)
+    await pass(1_000_000 + 5 * 60_000)
     expect(mock.requests.length).toBe(5)
   })
 })
