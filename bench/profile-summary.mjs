@@ -13,6 +13,13 @@ function area(url) {
   return url.replace(/^file:\/\//, '')
 }
 
+/** A readable location for a function: the file inside its package, or the area. */
+function where(url) {
+  const nm = /node_modules\/(.*)$/.exec(url)
+  if (nm) return nm[1]
+  return area(url)
+}
+
 export function summarizeProfile(file, top = 30) {
   const prof = JSON.parse(readFileSync(file, 'utf8'))
   const byId = new Map(prof.nodes.map(n => [n.id, n]))
@@ -20,7 +27,7 @@ export function summarizeProfile(file, top = 30) {
   for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0))
   const key = n => {
     const cf = n.callFrame
-    return `${cf.functionName || '(anonymous)'} ${area(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`
+    return `${cf.functionName || '(anonymous)'} ${where(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`
   }
   const selfBy = new Map()
   const inclBy = new Map()
