@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildIfNeeded } from './build-if-needed.mjs'
 
-const TIMED = ['tests/integration/api/keysAtScale.test.ts', 'tests/integration/proxy/streaming.test.ts']
+const TIMED = ['tests/integration/api/keysAtScale.test.ts', 'tests/integration/proxy/streaming.test.ts', 'tests/integration/proxy/poolReload.test.ts']
 
 const suites = [
   ['MySQL (MariaDB) suites', 'KEYGATE_TEST_MYSQL_URL', 'mysql://user:pass@127.0.0.1:3306/keygate_test'],
