@@ -22,6 +22,9 @@ export async function throughput(targets, cfg, log) {
     for (const name of TARGETS) {
       const t = targets[name]
       const pids = t.pid === t.mockPid ? [t.pid] : [t.pid, t.mockPid]
+      // Each target sat idle through the others' rounds (its heap shrunk, its upstream
+      // connections timed out): one warm second first, for every target alike.
+      await runWrk({ url: t.url, key: t.key, model: t.model, seconds: 1, connections: cfg.connections })
       const run = await runWrk({ url: t.url, key: t.key, model: t.model, seconds: cfg.seconds, connections: cfg.connections, pids })
       const cpuUsPerReq = run.cpu[t.pid] / run.requests
       out[name].rounds.push({ rps: round(run.rps, 0), cpuUsPerReq: round(cpuUsPerReq, 1), errors: run.errors, errorKinds: run.errorKinds, p50Ms: run.p50Ms, p99Ms: run.p99Ms, loadSideCpuPct: round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100, 0), coreBusyPct: run.coreBusyPct, otherCpuPct: run.otherCpuPct })

@@ -59,6 +59,8 @@ export const apiKeys = sqliteTable('api_keys', {
 }, t => [
   uniqueIndex('api_keys_group_hash').on(t.groupId, t.keyHash),
   index('api_keys_group_status').on(t.groupId, t.status, t.id),
+  // Key pools load a group page by page in id order, so rotation follows insertion order.
+  index('api_keys_group_id').on(t.groupId, t.id),
 ])
 
 export const proxyKeys = sqliteTable('proxy_keys', {

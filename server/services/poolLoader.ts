@@ -22,23 +22,22 @@ export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subG
   return { groups, subGroups }
 }
 
-/** Keys sorted by hash, the cursor of a paged read (see loadPoolKeyPage). */
-export type PoolKeyPageRow = PoolKeyRow & { keyHash: string }
+/** A row of a paged read (see loadPoolKeyPage). */
+export type PoolKeyPageRow = PoolKeyRow
 
 /**
- * One page of a group's keys after `afterHash`, in key-hash order. Paging walks the unique
- * (group_id, key_hash) index on both dialects, so each page costs its own size whatever the
- * group's; ordering by id would sort the whole group per page (no (group_id, id) index).
+ * One page of a group's keys with ids above `afterId`, in id order. Paging walks the
+ * (group_id, id) index on both dialects, so each page costs its own size whatever the group's.
  */
-export async function loadPoolKeyPage(handle: Db, groupId: number, afterHash: string, limit: number): Promise<PoolKeyPageRow[]> {
+export async function loadPoolKeyPage(handle: Db, groupId: number, afterId: number, limit: number): Promise<PoolKeyPageRow[]> {
   if (handle.dialect === 'sqlite') {
     const t = sqliteSchema.apiKeys
-    return handle.db.select({ id: t.id, groupId: t.groupId, keyHash: t.keyHash, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-      .from(t).where(and(eq(t.groupId, groupId), gt(t.keyHash, afterHash))).orderBy(asc(t.keyHash)).limit(limit).all()
+    return handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+      .from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit).all()
   }
   const t = mysqlSchema.apiKeys
-  return handle.db.select({ id: t.id, groupId: t.groupId, keyHash: t.keyHash, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-    .from(t).where(and(eq(t.groupId, groupId), gt(t.keyHash, afterHash))).orderBy(asc(t.keyHash)).limit(limit)
+  return handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
+    .from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit)
 }
 
 const ID_CHUNK = 500

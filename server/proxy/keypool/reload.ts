@@ -2,7 +2,7 @@ import type { PoolKeyPageRow } from '../../services/poolLoader'
 import type { KeyPool } from './pool'
 import { applyRow, type Decrypt, type OnUndecryptable } from './sync'
 
-export type PageReader = (afterHash: string, limit: number) => Promise<PoolKeyPageRow[]>
+export type PageReader = (afterId: number, limit: number) => Promise<PoolKeyPageRow[]>
 export type PagedReloadOptions = { pageSize?: number; sliceMs?: number }
 
 const yieldToLoop = () => new Promise<void>(r => setImmediate(r))
@@ -19,14 +19,14 @@ export async function reloadPoolPaged(pool: KeyPool, readPage: PageReader, decry
   const pageSize = opts.pageSize ?? 2000
   const sliceMs = opts.sliceMs ?? 10
   const mark = ++reloadSeq
-  let after = ''
+  let after = 0
   for (;;) {
+    // Pages come in id order, so keys join the rotation in the order they were added; keys used
+    // one after another then sit next to each other in the database too (their counters are
+    // updated in batches, and a random order made that several times dearer with 1M keys).
     const rows = await readPage(after, pageSize)
     if (!rows.length) break
-    after = rows[rows.length - 1]!.keyHash
-    // Pages come in hash order; within one, keys join the rotation in id (import) order, so a
-    // group that fits in a page rotates in the order its keys were added, as it always did.
-    rows.sort((a, b) => a.id - b.id)
+    after = rows[rows.length - 1]!.id
     let sliceStart = performance.now()
     const now = Date.now()
     for (let i = 0; i < rows.length; i++) {

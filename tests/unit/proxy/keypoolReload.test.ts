@@ -5,21 +5,21 @@ import { applyKeyRows, syncPool } from '../../../server/proxy/keypool/sync'
 import type { PoolKeyPageRow, PoolKeyRow } from '../../../server/services/poolLoader'
 
 const row = (id: number, status: PoolKeyRow['status'] = 'active', cooldownUntil: number | null = null): PoolKeyPageRow =>
-  ({ id, groupId: 1, keyHash: `h${String(id).padStart(9, '0')}`, keyCiphertext: `c${id}`, status, consecutiveFailures: 0, cooldownUntil, lastError: null })
+  ({ id, groupId: 1, keyCiphertext: `c${id}`, status, consecutiveFailures: 0, cooldownUntil, lastError: null })
 
 function counting() {
   const decrypted: string[] = []
   return { decrypted, decrypt: (c: string) => { decrypted.push(c); return `sk-secret-${c}` } }
 }
 
-/** A page reader over an in-memory table, in key-hash order as the database serves it. */
+/** A page reader over an in-memory table, in id order as the database serves it. */
 function table(rows: PoolKeyPageRow[]) {
-  const sorted = () => [...rows].sort((a, b) => a.keyHash < b.keyHash ? -1 : 1)
+  const sorted = () => [...rows].sort((a, b) => a.id - b.id)
   const reads: number[] = []
   return {
     rows, reads,
-    read: async (after: string, limit: number) => {
-      const page = sorted().filter(r => r.keyHash > after).slice(0, limit)
+    read: async (after: number, limit: number) => {
+      const page = sorted().filter(r => r.id > after).slice(0, limit)
       reads.push(page.length)
       return page
     },
@@ -90,12 +90,11 @@ describe('reloadPoolPaged (a whole group, a page at a time)', () => {
     expect(p.counts).toEqual({ active: 2497, cooling: 1, invalid: 0, disabled: 1 })
   })
 
-  it('puts the keys of a group that fits in a page into rotation in the order they were added', async () => {
-    const rows = [row(1), row(2), row(3)]
-    rows[0]!.keyHash = 'hz'; rows[1]!.keyHash = 'ha'; rows[2]!.keyHash = 'hm'
+  it('puts keys into rotation in the order they were added, across pages', async () => {
+    const rows = [row(5), row(1), row(4), row(2), row(3)]
     const p = new KeyPool(1)
-    await reloadPoolPaged(p, table(rows).read, s => s, () => {})
-    expect([p.next(0)!.id, p.next(0)!.id, p.next(0)!.id]).toEqual([1, 2, 3])
+    await reloadPoolPaged(p, table(rows).read, s => s, () => {}, { pageSize: 2 })
+    expect(Array.from({ length: 5 }, () => p.next(0)!.id)).toEqual([1, 2, 3, 4, 5])
   })
 
   it('empties the pool when the group has no rows left', async () => {
@@ -107,10 +106,9 @@ describe('reloadPoolPaged (a whole group, a page at a time)', () => {
   })
 
   it('yields to the event loop while it works: timers keep firing and no turn runs long', async () => {
-    // Already in hash order (row() hashes follow ids): the reader costs nothing, the reload is measured.
+    // Ids 1..n in order: the reader costs nothing, the reload is measured.
     const rows = Array.from({ length: 60_000 }, (_, i) => row(i + 1))
-    const at = new Map(rows.map((r, i) => [r.keyHash, i]))
-    const read = async (after: string, limit: number) => { const from = after ? at.get(after)! + 1 : 0; return rows.slice(from, from + limit) }
+    const read = async (after: number, limit: number) => rows.slice(after, after + limit)
     // A decrypt costing ~10 µs, about what AES-GCM plus a Buffer round trip costs here.
     const slowDecrypt = (c: string) => { const end = performance.now() + 0.01; while (performance.now() < end); return c }
     let ticks = 0, last = performance.now(), worst = 0
