@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ApiKeyRow } from '../types/rows'
 import { pageFields } from './common'
 
 export const KEY_STATUSES = ['active', 'cooling', 'invalid', 'disabled'] as const
@@ -40,20 +41,7 @@ export const KeyPatchSchema = z.strictObject({
 }).refine(v => v.status !== undefined || v.notes !== undefined, 'give `status` or `notes`')
 export type KeyPatchInput = z.infer<typeof KeyPatchSchema>
 
-/** A key as the API returns it: never the secret, only `masked`. */
-export type KeyView = {
-  id: number
-  groupId: number
-  masked: string
-  status: (typeof KEY_STATUSES)[number]
-  notes: string
-  requestCount: number
-  failureCount: number
-  consecutiveFailures: number
-  lastUsedAt: number | null
-  cooldownUntil: number | null
-  lastError: string | null
-  createdAt: number
-}
+/** A key as the API returns it: never the secret (nor its hash or ciphertext), only `masked`. */
+export type KeyView = Omit<ApiKeyRow, 'keyHash' | 'keyCiphertext' | 'updatedAt'> & { masked: string }
 
 export type KeyTestResult = { ok: boolean; status: number; latencyMs: number; error: string | null }

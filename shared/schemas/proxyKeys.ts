@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ProxyKeyRow } from '../types/rows'
 import { modelName, pageFields } from './common'
 
 /** `none`: the budget counts over the key's whole life; else it resets each period. budgetTokens 0 = no budget. */
@@ -37,21 +38,8 @@ export type ProxyKeyPatchInput = z.infer<typeof ProxyKeyPatchSchema>
 
 export const ProxyKeyListQuerySchema = z.object({ ...pageFields(), q: z.string().max(255).optional() })
 
-export type ProxyKeyView = {
-  id: number
-  name: string
-  masked: string
-  groupIds: number[]
-  models: string[]
-  rpm: number
-  tpm: number
-  maxConcurrency: number
-  budgetTokens: number
+/** A proxy key as the API returns it: the row without its hash; `key` only in the answer to create. */
+export type ProxyKeyView = Omit<ProxyKeyRow, 'keyHash' | 'budgetPeriod'> & {
   budgetPeriod: (typeof BUDGET_PERIODS)[number]
-  expiresAt: number | null
-  enabled: boolean
-  createdAt: number
-  updatedAt: number
-  /** Only in the answer to create. */
   key?: string
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser } from '../support/browser'
+import { launchBrowser, signedInPage } from '../support/browser'
 import { skipReason, testEnv } from '../support/env'
 import { startServer, TEST_AUTH_KEY, type RunningServer } from '../support/server'
 
@@ -14,9 +14,7 @@ describe.skipIf(!testEnv.chromium)(`console: groups and keys in Chromium${testEn
   beforeAll(async () => {
     server = await startServer()
     browser = await launchBrowser()
-    page = await browser.newPage()
-    const login = await page.request.post(`${server.url}/api/auth/login`, { data: { authKey: TEST_AUTH_KEY } })
-    expect(login.status()).toBe(200)
+    page = await signedInPage(browser, server.url, TEST_AUTH_KEY)
   })
   afterAll(async () => {
     await browser?.close()

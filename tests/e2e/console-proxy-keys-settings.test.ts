@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser } from '../support/browser'
+import { launchBrowser, signedInPage } from '../support/browser'
 import { skipReason, testEnv } from '../support/env'
 import { startServer, TEST_AUTH_KEY, type RunningServer } from '../support/server'
 
@@ -12,8 +12,7 @@ describe.skipIf(!testEnv.chromium)(`console: proxy keys and settings in Chromium
   beforeAll(async () => {
     server = await startServer()
     browser = await launchBrowser()
-    page = await browser.newPage()
-    expect((await page.request.post(`${server.url}/api/auth/login`, { data: { authKey: TEST_AUTH_KEY } })).status()).toBe(200)
+    page = await signedInPage(browser, server.url, TEST_AUTH_KEY)
   })
   afterAll(async () => {
     await browser?.close()
