@@ -9,7 +9,8 @@ import type { RequestLogRow } from '../../shared/types/rows'
  * under full load, and on SQLite it runs on the event loop, so it uses cached prepared statements.
  */
 
-export type LogRecord = RequestLogRow
+/** A record as the proxy hands it over; its id is assigned when its batch is written. */
+export type LogRecord = Omit<RequestLogRow, 'id'>
 
 const HOUR_MS = 3_600_000
 /** MySQL TEXT holds 65,535 bytes; keep bodies well under that whatever their characters. */
@@ -34,9 +35,9 @@ function cutBody(s: string | null): string | null {
 const int = (n: number) => Math.max(0, Math.round(n) || 0)
 
 /** A record as column values, cut to the columns' sizes (MySQL's strict mode rejects longer ones). */
-function toValues(r: LogRecord): unknown[] {
+function toValues(r: LogRecord, id: string): unknown[] {
   return [
-    r.id, r.time, r.groupId, cut(r.groupName, 100), r.parentGroupId, r.keyId, cut(r.keyMasked, 64), r.proxyKeyId,
+    id, r.time, r.groupId, cut(r.groupName, 100), r.parentGroupId, r.keyId, cut(r.keyMasked, 64), r.proxyKeyId,
     cut(r.model, 255), cut(r.upstreamModel, 255), cut(r.path, 1000), cut(r.upstream, 500), Math.round(r.status) || 0,
     r.success ? 1 : 0, r.type, r.stream ? 1 : 0, int(r.durationMs), r.ttftMs === null ? null : int(r.ttftMs),
     int(r.promptTokens), int(r.completionTokens), int(r.cachedTokens),
@@ -95,8 +96,8 @@ function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
       cached_tokens = cached_tokens + excluded.cached_tokens`)
   const bumpKey = raw.prepare(`UPDATE api_keys SET request_count = request_count + ?, failure_count = failure_count + ?,
     last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`)
-  const write = raw.transaction((records: LogRecord[]) => {
-    for (const r of records) insertLog.run(toValues(r))
+  const write = raw.transaction((records: LogRecord[], ids: string[]) => {
+    for (let i = 0; i < records.length; i++) insertLog.run(toValues(records[i]!, ids[i]!))
     const { hourly, keys } = aggregate(records)
     for (const h of hourly) upsertHourly.run(h)
     for (const [id, [n, f, t]] of keys) bumpKey.run(n, f, t, id)
@@ -107,13 +108,13 @@ function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
 /** Rows per multi-row statement on MySQL (26 placeholders a row, well under the 65,535 limit). */
 const MYSQL_ROWS_PER_STATEMENT = 500
 
-async function writeMysql(pool: Pool, records: LogRecord[]) {
+async function writeMysql(pool: Pool, records: LogRecord[], ids: string[]) {
   const { hourly, keys } = aggregate(records)
   const conn: PoolConnection = await pool.getConnection()
   try {
     await conn.beginTransaction()
     for (let i = 0; i < records.length; i += MYSQL_ROWS_PER_STATEMENT) {
-      const rows = records.slice(i, i + MYSQL_ROWS_PER_STATEMENT).map(toValues)
+      const rows = records.slice(i, i + MYSQL_ROWS_PER_STATEMENT).map((r, j) => toValues(r, ids[i + j]!))
       await conn.query(`INSERT INTO request_logs (${COLUMNS.join(', ')}) VALUES ?`, [rows])
     }
     for (let i = 0; i < hourly.length; i += MYSQL_ROWS_PER_STATEMENT) {
@@ -139,14 +140,17 @@ async function writeMysql(pool: Pool, records: LogRecord[]) {
   }
 }
 
-/** Writes `records` (ids assigned) in one transaction; throws when the database refuses the batch. */
-export async function writeLogBatch(handle: Db, records: LogRecord[]): Promise<void> {
+/**
+ * Writes `records` with their `ids` (same order) in one transaction; throws when the database
+ * refuses the batch. The ids travel beside the records so a batch never copies them.
+ */
+export async function writeLogBatch(handle: Db, records: LogRecord[], ids: string[]): Promise<void> {
   if (!records.length) return
   if (handle.dialect === 'sqlite') {
     let s = sqliteStatements.get(handle.raw)
     if (!s) sqliteStatements.set(handle.raw, s = prepareSqlite(handle.raw))
-    s.write(records)
+    s.write(records, ids)
     return
   }
-  await writeMysql(handle.pool, records)
+  await writeMysql(handle.pool, records, ids)
 }
