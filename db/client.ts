@@ -7,6 +7,7 @@ import { drizzle as drizzleMysql, type MySql2Database } from 'drizzle-orm/mysql2
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator'
 import mysql from 'mysql2/promise'
 import type { DatabaseTarget } from '../server/config/schema'
+import { startCheckpointer } from './checkpointer'
 import * as mysqlSchema from './schema/mysql'
 import * as sqliteSchema from './schema/sqlite'
 
@@ -35,7 +36,14 @@ export function migrationsDir(dialect: 'sqlite' | 'mysql'): string {
   throw new Error(`database migrations for ${dialect} not found (looked in ${candidates.join(', ')})`)
 }
 
-export async function openDb(target: DatabaseTarget): Promise<Db> {
+export type OpenOptions = {
+  /** SQLite file: WAL checkpoints on a worker thread instead of in whichever commit fills the WAL (db/checkpointer.ts). */
+  backgroundCheckpoints?: boolean
+  /** Told when background checkpoints fail and the connection goes back to checkpointing itself. */
+  onCheckpointError?: (err: Error) => void
+}
+
+export async function openDb(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(dirname(resolve(target.file)), { recursive: true })
     const raw = new Database(target.file)
@@ -43,8 +51,13 @@ export async function openDb(target: DatabaseTarget): Promise<Db> {
     raw.pragma('synchronous = NORMAL')
     raw.pragma('busy_timeout = 5000')
     raw.pragma('foreign_keys = ON')
+    // A WAL that a burst grew is cut back to this when SQLite starts it over.
+    raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+    const checkpointer = opts.backgroundCheckpoints && target.file !== ':memory:'
+      ? await startCheckpointer(raw, { onError: opts.onCheckpointError }).catch((err: Error) => { opts.onCheckpointError?.(err); return undefined })
+      : undefined
     const db = drizzleSqlite(raw, { schema: sqliteSchema })
-    return { dialect: 'sqlite', db, raw, close: async () => { raw.close() } }
+    return { dialect: 'sqlite', db, raw, close: async () => { await checkpointer?.stop(); raw.close() } }
   }
   const pool = mysql.createPool({
     uri: target.url,

@@ -22,7 +22,10 @@ function describeTarget(config: Config) {
  * subsystems in order. Requests wait on `lifecycle.readyPromise` until this resolves.
  */
 export async function boot(config: Config, secrets: { authKey: string; encryptionKey: string }, log: Logger): Promise<AppContext> {
-  const db = await openDb(config.database).catch((err: Error) => {
+  const db = await openDb(config.database, {
+    backgroundCheckpoints: true,
+    onCheckpointError: err => log.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints on commit again'),
+  }).catch((err: Error) => {
     throw new ConfigError(`DATABASE_DSN: cannot open ${describeTarget(config)}: ${err.message}`)
   })
   onShutdown('database', db.close)

@@ -22,7 +22,7 @@ const int = (key: string, def: number, min: number, max: number, category: Setti
 export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   { key: 'app_url', type: 'string', default: 'http://localhost:3001', category: 'general', group: false, description: 'Public base URL of this gateway, used to show endpoints in the console' },
   int('request_log_retention_days', 7, 0, 3650, 'logging', false, 'Days to keep request logs (0 keeps them forever)'),
-  int('request_log_write_interval_seconds', 1, 1, 300, 'logging', false, 'How often buffered request logs are written to the database'),
+  int('request_log_write_interval_seconds', 1, 1, 300, 'logging', false, 'Longest a request log record waits in memory before it is written (a full batch is written at once)'),
   { key: 'request_log_body', type: 'bool', default: false, category: 'logging', group: true, description: 'Store request and response bodies in the request log' },
   int('request_timeout', 600, 1, 86400, 'request', true, 'Seconds an upstream request may take in total'),
   int('connect_timeout', 15, 1, 600, 'request', true, 'Seconds to establish a connection to an upstream'),
