@@ -27,7 +27,7 @@ const only = value('phases')?.split(',')
 const wants = p => !only || only.includes(p)
 
 const FULL = {
-  throughput: { warmupSeconds: 3, seconds: 8, rounds: 2, connections: 64 },
+  throughput: { warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64 },
   latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 3 },
   streaming: { streams: 300, concurrency: 10 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },

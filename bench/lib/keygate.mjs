@@ -31,7 +31,7 @@ export async function startKeygate({ name = 'keygate', core, cpuProfDir, env = {
   dataDirs.add(dataDir)
   const logFile = join(dataDir, 'server.log')
   const fd = openSync(logFile, 'a')
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []
+  const nodeArgs = [...(process.env.BENCH_KEYGATE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])]
   const entry = startChild(name, process.execPath, [...nodeArgs, resolve(serverEntry)], {
     core,
     stdoutFile: fd,
