@@ -20,6 +20,9 @@ export default defineNuxtConfig({
   },
   nitro: {
     preset: 'node-server',
+    // Node 20 runs ES2022 as is: class fields stay native instead of becoming defineProperty
+    // helper calls in every constructor (about 1 % of a proxied request's CPU in profiles).
+    esbuild: { options: { target: 'es2022' } },
     hooks: {
       // Migrations ship with the build so `node .output/server/index.mjs` can apply them.
       compiled(nitro) {
