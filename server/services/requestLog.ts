@@ -9,25 +9,31 @@ import { getSettings } from './settings'
 /**
  * The request log's in-memory side. The proxy hands over one record per attempt with
  * `enqueueRequestLog`, which only appends to a bounded array (full: the record is dropped and
- * counted). A full batch (BATCH_SIZE records) is written as soon as it has gathered, and a timer
- * writes whatever is left every `request_log_write_interval_seconds`, in transactions of at most
- * BATCH_SIZE records, yielding to the event loop between them so a burst never stalls the proxy.
- * Shutdown writes what is left.
+ * counted). Once EARLY_WRITE records are waiting they are written without waiting for the timer
+ * (but writes start at most every MIN_WRITE_SPACING_MS), and a timer writes whatever is left every
+ * `request_log_write_interval_seconds`; each write is split into transactions of at most
+ * BATCH_SIZE records, yielding to the event loop between them. Shutdown writes what is left.
  *
  * Why not wait for the timer under load: a record that outlives two young-generation collections
  * (about 0.4 s apart at 1,000 req/s) is promoted to V8's old space, and the old-space collections
  * that later reclaimed a second's worth of records paused the proxy for 15–25 ms (bench/README.md).
- * Written in batches of 100, records die young, and the database does the same work per record.
+ * Written within about 100 ms, records die young. Why not write every record at once: each
+ * transaction rewrites the last page of the table and of every index, so under heavy load the
+ * spacing lets transactions grow (up to BATCH_SIZE) and the pages written per record shrink.
  */
 
 export type RequestLogEntry = Omit<RequestLogRow, 'id'>
 
 export const REQUEST_LOG_CAPACITY = 50_000
 /**
- * Records per transaction. SQLite writes run on the event loop (~8 µs a record here), so its
- * batches stay near a millisecond; MySQL's run on the server and only cost a round trip.
+ * Records per transaction at most. SQLite writes run on the event loop (5–8 µs a record here), so
+ * a full one holds it for a few milliseconds, which only happens under heavy load; MySQL's run on
+ * the server and cost a round trip.
  */
-const BATCH_SIZE = { sqlite: 100, mysql: 1000 } as const
+const BATCH_SIZE = { sqlite: 1000, mysql: 1000 } as const
+/** Waiting records that start a write before the interval is up. */
+const EARLY_WRITE = { sqlite: 100, mysql: 1000 } as const
+const MIN_WRITE_SPACING_MS = 100
 /**
  * A batch the database refused is tried again on each flush; it is dropped (and counted) only
  * after this many attempts spanning RETRY_WINDOW_MS, or at shutdown: a short database outage
@@ -100,15 +106,16 @@ export class RequestLogWriter {
   private retry: { records: RequestLogEntry[]; ids: string[]; attempts: number; since: number } | undefined
   private stopped = false
   private soonQueued = false
+  private lastWriteStarted = 0
   private lastErrorLog = 0
 
   constructor(private readonly opts: WriterOptions) {}
 
-  /** Records per transaction, and how many waiting records make the writer write at once. */
-  get batchSize() { return BATCH_SIZE[this.opts.db.dialect] }
+  /** How many waiting records make the writer write before its interval is up. */
+  get earlyWriteAt() { return EARLY_WRITE[this.opts.db.dialect] }
 
   start(intervalMs: () => number) {
-    this.opts.buffer.onBatch(this.batchSize, () => this.soon())
+    this.opts.buffer.onBatch(this.earlyWriteAt, () => this.soon())
     const tick = () => {
       this.flush().finally(() => {
         if (!this.stopped) this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
@@ -117,11 +124,14 @@ export class RequestLogWriter {
     this.timer = setTimeout(tick, Math.max(100, intervalMs())).unref()
   }
 
-  /** A full batch is waiting: write it on the next turn of the event loop, outside the request. */
+  /** Enough records are waiting: write them outside the request, and not sooner than the spacing allows. */
   private soon() {
     if (this.soonQueued || this.stopped) return
     this.soonQueued = true
-    setImmediate(() => { void this.flush().finally(() => { this.soonQueued = false }) })
+    const run = () => { void this.flush().finally(() => { this.soonQueued = false }) }
+    const wait = this.lastWriteStarted + MIN_WRITE_SPACING_MS - Date.now()
+    if (wait > 0) setTimeout(run, wait).unref()
+    else setImmediate(run)
   }
 
   /** Writes everything buffered now. Flushes never overlap: a second call waits for the first. */
@@ -139,6 +149,7 @@ export class RequestLogWriter {
   }
 
   private async drain(): Promise<void> {
+    this.lastWriteStarted = Date.now()
     const { buffer, db } = this.opts
     if (this.retry) {
       const n = this.retry.records.length

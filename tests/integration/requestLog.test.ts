@@ -189,22 +189,22 @@ for (const target of targets) {
       await w.stop()
     })
 
-    it('writes a full batch as soon as it has gathered, and leaves a partial one for the interval', async () => {
+    it('writes early once enough records are waiting, and leaves fewer for the interval', async () => {
       const buffer = new RequestLogBuffer()
       const w = writerWith(buffer)
       w.start(() => 3_600_000)
       const count = async () => Number((await query<any>(db, 'SELECT COUNT(*) AS n FROM request_logs'))[0].n)
-      for (let i = 0; i < w.batchSize - 1; i++) buffer.add(entry({ time: T0 + i }))
+      for (let i = 0; i < w.earlyWriteAt - 1; i++) buffer.add(entry({ time: T0 + i }))
       await new Promise(r => setTimeout(r, 300))
       expect(await count()).toBe(0)
-      buffer.add(entry({ time: T0 + w.batchSize }))
-      await expect.poll(count, { timeout: 3000 }).toBe(w.batchSize)
-      for (let i = 0; i < 7; i++) buffer.add(entry({ time: T0 + w.batchSize + 1 + i }))
+      buffer.add(entry({ time: T0 + w.earlyWriteAt }))
+      await expect.poll(count, { timeout: 3000 }).toBe(w.earlyWriteAt)
+      for (let i = 0; i < 7; i++) buffer.add(entry({ time: T0 + w.earlyWriteAt + 1 + i }))
       await new Promise(r => setTimeout(r, 300))
-      expect(await count()).toBe(w.batchSize)
+      expect(await count()).toBe(w.earlyWriteAt)
       expect(buffer.depth).toBe(7)
       await w.stop()
-      expect(await count()).toBe(w.batchSize + 7)
+      expect(await count()).toBe(w.earlyWriteAt + 7)
     })
 
     it('keeps a batch the database refused and writes it once the database is back', async () => {
