@@ -28,10 +28,10 @@ const wants = p => !only || only.includes(p)
 
 const FULL = {
   throughput: { warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64 },
-  latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 3 },
+  latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 4 },
   streaming: { streams: 300, concurrency: 10 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },
-  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 2, connections: 64, importTimeoutSeconds: 300 },
+  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64, importTimeoutSeconds: 300 },
 }
 const QUICK = {
   throughput: { warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64 },

@@ -40,14 +40,15 @@ export async function throughput(targets, cfg, log) {
 }
 
 /**
- * Open-loop latency at a fixed rate, in rounds that alternate between targets; each target
+ * Open-loop latency at a fixed rate, in rounds that alternate between targets, each round
+ * starting one target further along so that no target always follows the same one; each target
  * keeps, per percentile, its best round (a hiccup elsewhere on a shared machine only ever adds
  * latency). "Added" is a target's percentile minus direct's.
  */
 export async function latency(targets, cfg, log) {
   const out = Object.fromEntries(TARGETS.map(name => [name, { rounds: [] }]))
   for (let r = 0; r < cfg.rounds; r++) {
-    for (const name of TARGETS) {
+    for (const name of [...TARGETS.slice(r % TARGETS.length), ...TARGETS.slice(0, r % TARGETS.length)]) {
       const t = targets[name]
       const run = await runPaced({ url: t.url, key: t.key, model: t.model, rate: cfg.rate, seconds: cfg.seconds, warmup: cfg.warmupSeconds })
       out[name].rounds.push(run)
