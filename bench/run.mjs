@@ -29,7 +29,7 @@ const wants = p => !only || only.includes(p)
 const FULL = {
   throughput: { warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64 },
   latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 4 },
-  streaming: { streams: 300, concurrency: 10 },
+  streaming: { streams: 300, concurrency: 10, rounds: 3 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },
   manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64, importTimeoutSeconds: 300 },
 }
@@ -98,7 +98,7 @@ async function main() {
     results.latency = await phases.latency(targets, cfg.latency, log)
   }
   if (wants('streaming')) {
-    log(`streaming: ${cfg.streaming.streams} streams of 20 chunks 5 ms apart, ${cfg.streaming.concurrency} at a time`)
+    log(`streaming: ${cfg.streaming.streams} streams of 20 chunks 5 ms apart per target, ${cfg.streaming.concurrency} at a time, in ${cfg.streaming.rounds ?? 1} round(s)`)
     results.streaming = await phases.streaming(targets, cfg.streaming, log)
   }
   const mb = pid => Math.round(memory(pid).hwmKb / 1024)
