@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 
@@ -48,8 +49,23 @@ export type Checkpointer = {
 
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000
 
+/**
+ * Where the worker loads better-sqlite3 from: the same package the server uses. The built server
+ * cannot ask `import.meta.url` (Nitro's bundle reports a virtual `/_entry.js`), so the entry
+ * script's own folder (`.output/server`, with its traced node_modules) and the working directory
+ * are tried too.
+ */
+function driverPath(): string {
+  const bases = [import.meta.url, process.argv[1] && resolve(process.argv[1]), join(process.cwd(), 'index.js')]
+  for (const base of bases) {
+    if (!base) continue
+    try { return createRequire(base).resolve('better-sqlite3') } catch { /* next */ }
+  }
+  throw new Error('better-sqlite3 not found from the server entry or the working directory')
+}
+
 export async function startCheckpointer(raw: Database.Database, opts: { intervalMs?: number; onError?: (err: Error) => void } = {}): Promise<Checkpointer> {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+  const driver = driverPath()
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: raw.name } })
   worker.unref()
   let fallenBack = false

@@ -18,7 +18,7 @@ export type MysqlDb = MySql2Database<typeof mysqlSchema>
 
 /** One handle per process; services branch on `dialect` where the two query builders differ. */
 export type Db =
-  | { dialect: 'sqlite'; db: SqliteDb; raw: Database.Database; close: () => Promise<void> }
+  | { dialect: 'sqlite'; db: SqliteDb; raw: Database.Database; close: () => Promise<void>; backgroundCheckpoints: boolean }
   | { dialect: 'mysql'; db: MysqlDb; pool: mysql.Pool; close: () => Promise<void> }
 
 /** Where the committed migrations are: shipped next to the built server, or in the source tree. */
@@ -57,7 +57,7 @@ export async function openDb(target: DatabaseTarget, opts: OpenOptions = {}): Pr
       ? await startCheckpointer(raw, { onError: opts.onCheckpointError }).catch((err: Error) => { opts.onCheckpointError?.(err); return undefined })
       : undefined
     const db = drizzleSqlite(raw, { schema: sqliteSchema })
-    return { dialect: 'sqlite', db, raw, close: async () => { await checkpointer?.stop(); raw.close() } }
+    return { dialect: 'sqlite', db, raw, close: async () => { await checkpointer?.stop(); raw.close() }, backgroundCheckpoints: !!checkpointer }
   }
   const pool = mysql.createPool({
     uri: target.url,

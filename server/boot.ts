@@ -62,7 +62,8 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   await recoverInterruptedTasks(db, instanceId)
   onShutdown('tasks', () => abortRunningTasks())
   await startProxyEngine(ctx)
-  log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
+  const checkpoints = db.dialect === 'sqlite' ? (db.backgroundCheckpoints ? ' (WAL checkpoints on a worker thread)' : ' (WAL checkpoints on commit)') : ''
+  log.info(`database: ${describeTarget(config)}${checkpoints}; store: ${store.kind}`)
   appReady()
   return ctx
 }
