@@ -7,7 +7,6 @@ import { drizzle as drizzleMysql, type MySql2Database } from 'drizzle-orm/mysql2
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator'
 import mysql from 'mysql2/promise'
 import type { DatabaseTarget } from '../server/config/schema'
-import { startCheckpointer } from './checkpointer'
 import * as mysqlSchema from './schema/mysql'
 import * as sqliteSchema from './schema/sqlite'
 
@@ -18,7 +17,7 @@ export type MysqlDb = MySql2Database<typeof mysqlSchema>
 
 /** One handle per process; services branch on `dialect` where the two query builders differ. */
 export type Db =
-  | { dialect: 'sqlite'; db: SqliteDb; raw: Database.Database; close: () => Promise<void>; backgroundCheckpoints: boolean }
+  | { dialect: 'sqlite'; db: SqliteDb; raw: Database.Database; close: () => Promise<void> }
   | { dialect: 'mysql'; db: MysqlDb; pool: mysql.Pool; close: () => Promise<void> }
 
 /** Where the committed migrations are: shipped next to the built server, or in the source tree. */
@@ -36,14 +35,7 @@ export function migrationsDir(dialect: 'sqlite' | 'mysql'): string {
   throw new Error(`database migrations for ${dialect} not found (looked in ${candidates.join(', ')})`)
 }
 
-export type OpenOptions = {
-  /** SQLite file: WAL checkpoints on a worker thread instead of in whichever commit fills the WAL (db/checkpointer.ts). */
-  backgroundCheckpoints?: boolean
-  /** Told when background checkpoints fail and the connection goes back to checkpointing itself. */
-  onCheckpointError?: (err: Error) => void
-}
-
-export async function openDb(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
+export async function openDb(target: DatabaseTarget): Promise<Db> {
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(dirname(resolve(target.file)), { recursive: true })
     const raw = new Database(target.file)
@@ -51,13 +43,8 @@ export async function openDb(target: DatabaseTarget, opts: OpenOptions = {}): Pr
     raw.pragma('synchronous = NORMAL')
     raw.pragma('busy_timeout = 5000')
     raw.pragma('foreign_keys = ON')
-    // A WAL that a burst grew is cut back to this when SQLite starts it over.
-    raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
-    const checkpointer = opts.backgroundCheckpoints && target.file !== ':memory:'
-      ? await startCheckpointer(raw, { onError: opts.onCheckpointError }).catch((err: Error) => { opts.onCheckpointError?.(err); return undefined })
-      : undefined
     const db = drizzleSqlite(raw, { schema: sqliteSchema })
-    return { dialect: 'sqlite', db, raw, close: async () => { await checkpointer?.stop(); raw.close() }, backgroundCheckpoints: !!checkpointer }
+    return { dialect: 'sqlite', db, raw, close: async () => { raw.close() } }
   }
   const pool = mysql.createPool({
     uri: target.url,

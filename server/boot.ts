@@ -22,10 +22,7 @@ function describeTarget(config: Config) {
  * subsystems in order. Requests wait on `lifecycle.readyPromise` until this resolves.
  */
 export async function boot(config: Config, secrets: { authKey: string; encryptionKey: string }, log: Logger): Promise<AppContext> {
-  const db = await openDb(config.database, {
-    backgroundCheckpoints: true,
-    onCheckpointError: err => log.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints on commit again'),
-  }).catch((err: Error) => {
+  const db = await openDb(config.database).catch((err: Error) => {
     throw new ConfigError(`DATABASE_DSN: cannot open ${describeTarget(config)}: ${err.message}`)
   })
   onShutdown('database', db.close)
@@ -62,8 +59,7 @@ export async function boot(config: Config, secrets: { authKey: string; encryptio
   await recoverInterruptedTasks(db, instanceId)
   onShutdown('tasks', () => abortRunningTasks())
   await startProxyEngine(ctx)
-  const checkpoints = db.dialect === 'sqlite' ? (db.backgroundCheckpoints ? ' (WAL checkpoints on a worker thread)' : ' (WAL checkpoints on commit)') : ''
-  log.info(`database: ${describeTarget(config)}${checkpoints}; store: ${store.kind}`)
+  log.info(`database: ${describeTarget(config)}; store: ${store.kind}`)
   appReady()
   return ctx
 }

@@ -37,8 +37,6 @@ export type StartOptions = {
   /** Resolve once /ready answers 200 (default) or once /health does. */
   waitFor?: 'ready' | 'health' | 'none'
   timeoutMs?: number
-  /** Working directory of the server process (default: this one). */
-  cwd?: string
 }
 
 const running = new Set<RunningServer>()
@@ -63,7 +61,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     if (v === undefined) delete env[k]
     else env[k] = v
   }
-  const child = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd })
+  const child = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr!.on('data', (d: Buffer) => { out += d.toString() })

@@ -22,20 +22,6 @@ describe('the built server on embedded defaults', () => {
     expect(s.output()).toContain('shutdown complete')
   })
 
-  it('checkpoints SQLite on a worker thread, also when started from a folder without node_modules', async () => {
-    // As in the container: the working directory holds no node_modules; the worker must load the
-    // driver from the build's own traced dependencies. Without it, SQLite checkpoints on commit.
-    const dataDir = tempDir()
-    const s = await startServer({ cwd: tempDir(), dataDir })
-    const line = s.output().split('\n').find(l => l.includes('database: SQLite'))
-    expect(line).toContain('(WAL checkpoints on a worker thread)')
-    expect(s.output()).not.toContain('background WAL checkpoints stopped')
-    expect(await s.stop()).toBe(0)
-    // A clean stop folds the WAL back into the database file and removes it.
-    expect(readFileSync(join(dataDir, 'keygate.db')).length).toBeGreaterThan(0)
-    expect(() => readFileSync(join(dataDir, 'keygate.db-wal'))).toThrow(/ENOENT/)
-  })
-
   it('generates the admin key once, prints it once with the console URL, and reuses it', async () => {
     const dataDir = tempDir()
     const first = await startServer({ dataDir, env: { AUTH_KEY: undefined } })
