@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
-import { request } from 'undici'
 import type { ChannelType } from '../../shared/types/rows'
 import { joinUrl } from './channels'
 import { isGeminiOpenAiPath } from './channels/gemini'
@@ -13,7 +11,7 @@ import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
 import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
-import { readCapped, relayResponse } from './relay'
+import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './transform'
 import { pickWeighted } from './wrr'
 
@@ -67,6 +65,17 @@ async function nextKeyUnderRpm(ctx: RequestContext, g: GroupRuntime, keyRpm: num
   return null
 }
 
+/**
+ * Origin and path of the upstream URL, for undici's dispatcher: from the joined string when it
+ * starts with the target's origin (always, for URLs we validated), or parsed when it does not.
+ */
+function upstreamOriginAndPath(upstream: UpstreamTarget, path: string, query: string): { origin: string; path: string } {
+  const url = joinUrl(upstream.url, path, query)
+  if (url.startsWith(upstream.origin + '/')) return { origin: upstream.origin, path: url.slice(upstream.origin.length) }
+  const u = new URL(url)
+  return { origin: u.origin, path: u.pathname + u.search }
+}
+
 function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
   if (g.row.type !== 'aggregate') return g
   return pickWeighted(g.subGroups, s => s.group.row.enabled && s.group.pool.hasUsable(now))?.group ?? null
@@ -109,24 +118,27 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       const attemptStarted = Date.now()
       const log: LogFields = { target, parent: target === g ? null : g, key, upstream, prepared, status: 0, success: false, attemptStarted, ttftMs: null, usage: null, error: null, responseBody: null }
 
-      // undici takes an EventEmitter as its abort signal: lighter than an AbortController per attempt.
-      const controller = new EventEmitter()
-      const abort = () => controller.emit('abort')
       let timedOut = false
-      const timer = setTimeout(() => { timedOut = true; abort() }, s.settings.request_timeout * 1000)
-      ctx.abortAttempt = abort
-      let res: Awaited<ReturnType<typeof request>>
+      const attempt = new UpstreamAttempt(ctx.res, () => {
+        // A usable answer: from here on the client receives bytes, so this attempt is final.
+        recordSuccess(target.pool, key, ctx.engine.sink)
+        return {
+          flavour: ctx.flavour, stream: prepared.stream,
+          tap: createUsageTap(tapChannel(target.channel.type, prepared.path), { stream: prepared.stream }),
+          filter: prepared.injectedUsage ? createInjectedUsageStripper() : null,
+          onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
+          captureBytes: s.settings.request_log_body ? 65536 : 0,
+        }
+      })
+      const timer = setTimeout(() => { timedOut = true; attempt.abort(new Error('request_timeout')) }, s.settings.request_timeout * 1000)
+      ctx.abortAttempt = () => attempt.abort(new Error('the client closed the request'))
+      let outcome: AttemptOutcome
       try {
-        const url = joinUrl(upstream.url, prepared.path, ctx.queryString)
-        const method = ctx.method as 'POST'
-        const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : prepared.body
-        const agent = agentOf(upstream, s.settings)
-        // The agent itself, given origin and path: undici's top-level request() parses the whole
-        // URL again with WHATWG URL and copies the options on every call (an A/B run of
-        // `npm run bench`'s load measured 0.78 × the CPU per request without it).
-        res = url.startsWith(upstream.origin + '/')
-          ? await agent.request({ origin: upstream.origin, path: url.slice(upstream.origin.length), method, headers, body, signal: controller })
-          : await request(url, { method, headers, body, dispatcher: agent, signal: controller })
+        const method = ctx.method
+        const body = method === 'GET' || method === 'HEAD' ? null : prepared.body
+        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, ctx.queryString)
+        agentOf(upstream, s.settings).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
+        outcome = await attempt.done
       } catch (err) {
         clearTimeout(timer)
         if (ctx.clientGone) return clientClosed(ctx, log)
@@ -136,37 +148,24 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
         failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
+      clearTimeout(timer)
 
-      const status = res.statusCode
-      if (status >= 400) {
-        let text = ''
-        try { text = await readCapped(res.body) } catch {}
-        clearTimeout(timer)
+      if (outcome.kind === 'refused') {
+        const { status, headers: resHeaders, text } = outcome
         if (ctx.clientGone) return clientClosed(ctx, log)
-        const verdict = classifyFailure({ status, headers: res.headers, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan })
+        const verdict = classifyFailure({ status, headers: resHeaders, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan })
         log.status = status
         log.error = `HTTP ${status}: ${redactSecret(upstreamErrorMessage(text), key.secret)}`
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, ctx.engine.sink)
-        failure = { status, headers: res.headers, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
+        failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
         if (s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }
 
-      // A usable answer: from here on the client receives bytes, so this attempt is final.
-      recordSuccess(target.pool, key, ctx.engine.sink)
-      const tap = createUsageTap(tapChannel(target.channel.type, prepared.path), { stream: prepared.stream })
-      const captured = { text: '' }
-      const result = await relayResponse(ctx.res, status, res.headers, res.body, {
-        flavour: ctx.flavour, stream: prepared.stream, tap,
-        filter: prepared.injectedUsage ? createInjectedUsageStripper() : null,
-        onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
-        abortUpstream: abort,
-        captureBytes: s.settings.request_log_body ? 65536 : 0,
-      }, captured)
-      clearTimeout(timer)
-      log.usage = tap.finish()
-      log.responseBody = s.settings.request_log_body ? captured.text : null
+      const { status, result } = outcome
+      log.usage = outcome.usage
+      log.responseBody = s.settings.request_log_body ? outcome.captured : null
       if (result.kind === 'client-closed') { ctx.clientGone = true; return clientClosed(ctx, log) }
       log.status = result.kind === 'done' ? status : 502
       log.success = result.kind === 'done' && status < 400
