@@ -27,6 +27,11 @@ export type Behaviour = {
   intervalMs?: number
   /** Streamed answers: destroy the connection after this many content chunks. */
   cutAfter?: number
+  /**
+   * Plain chat completions: a body of about this many bytes (one long message, usage at the end),
+   * written in 64 KiB pieces that wait for the socket to drain; progress in `bytesSent`.
+   */
+  bulkBytes?: number
   /** Apply this many times, then behave normally again. */
   times?: number
 }
@@ -46,6 +51,8 @@ export type RecordedRequest = {
   finishedAt?: number
   /** When each streamed chunk was written (ms epoch). */
   chunkTimes: number[]
+  /** Bytes of the body written so far (`bulkBytes` answers). */
+  bytesSent: number
 }
 
 export type MockUpstream = {
@@ -114,7 +121,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     try { json = body.length ? JSON.parse(body.toString('utf8')) : null } catch {}
     const rec: RecordedRequest = {
       method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body, json,
-      key: credential(req, u.searchParams), receivedAt: Date.now(), chunkTimes: [],
+      key: credential(req, u.searchParams), receivedAt: Date.now(), chunkTimes: [], bytesSent: 0,
     }
     requests.push(rec)
     res.on('close', () => { if (!res.writableFinished) rec.abortedAt ??= Date.now() })
@@ -130,7 +137,24 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       res.end(payload)
       return
     }
+    if (b.bulkBytes) return sendBulk(rec, b.bulkBytes, res)
     await answer(rec, u, b, res, flavour)
+  }
+
+  async function sendBulk(rec: RecordedRequest, size: number, res: ServerResponse) {
+    const piece = Buffer.alloc(65536, 'x')
+    const head = Buffer.from('{"id":"chatcmpl-bulk","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"')
+    const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
+    const tail = Buffer.from(`"},"finish_reason":"stop"}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c},"prompt_tokens_details":{"cached_tokens":${k}}}}`)
+    const pieces = Math.ceil(size / piece.length)
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(head.length + pieces * piece.length + tail.length) })
+    const write = async (buf: Buffer) => {
+      rec.bytesSent += buf.length
+      if (!res.write(buf)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+    }
+    await write(head)
+    for (let i = 0; i < pieces && !res.destroyed; i++) await write(piece)
+    if (!res.destroyed) res.end(tail)
   }
 
   async function answer(rec: RecordedRequest, u: URL, b: Behaviour, res: ServerResponse, flavour: Flavour) {

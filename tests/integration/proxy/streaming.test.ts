@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { maskSecret } from '../../../server/services/keyCipher'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
@@ -99,6 +100,44 @@ describe('streaming', () => {
       logs = (await s.server.api('GET', `/api/logs?groupId=${s.groupIds.oa}&pageSize=50`)).body.items ?? []
     }
     expect(logs.find(l => l.status === 499)).toMatchObject({ status: 499, type: 'final', success: false, keyMasked: maskSecret(KEY.oa) })
+  })
+
+  it('a client that stops reading holds the upstream back (backpressure), and then gets every byte and the usage logged', async () => {
+    const total = 64 * 1024 * 1024
+    mock.onKey(KEY.oa, { bulkBytes: total })
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a long answer' }] })
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(`${s.server.url}/proxy/oa/v1/chat/completions`, { method: 'POST', headers: headers() }, resolve)
+      req.on('error', reject)
+      req.end(body)
+    })
+    expect(res.statusCode).toBe(200)
+    res.pause()
+    // Wait until the upstream is held back: its byte count stops moving while nobody reads.
+    let sent = -1
+    for (let i = 0; i < 50 && mock.requests[0]?.bytesSent !== sent; i++) {
+      sent = mock.requests[0]?.bytesSent ?? 0
+      await sleep(200)
+    }
+    // Socket buffers on loopback hold a few MB at each hop; a gateway without backpressure reads all 64 MB.
+    expect(sent).toBeGreaterThan(0)
+    expect(sent).toBeLessThan(total / 3)
+
+    let received = 0
+    let last = Buffer.alloc(0)
+    res.on('data', (c: Buffer) => { received += c.length; last = c })
+    res.resume()
+    await new Promise(r => res.on('end', r))
+    expect(received).toBe(Number(res.headers['content-length']))
+    expect(received).toBeGreaterThan(total)
+    expect(last.toString()).toContain('"prompt_tokens":11')
+
+    let logs: any[] = []
+    for (let i = 0; i < 60 && !logs.some(l => l.promptTokens === 11 && l.status === 200); i++) {
+      await sleep(100)
+      logs = (await s.server.api('GET', `/api/logs?groupId=${s.groupIds.oa}&pageSize=50`)).body.items ?? []
+    }
+    expect(logs.find(l => l.status === 200)).toMatchObject({ status: 200, success: true, promptTokens: 11, completionTokens: 7 })
   })
 
   it('an upstream that dies mid-stream ends the client stream with an error event (OpenAI shape)', async () => {
