@@ -31,14 +31,14 @@ const FULL = {
   latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 4 },
   streaming: { streams: 300, concurrency: 10, rounds: 3 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },
-  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64, importTimeoutSeconds: 300 },
+  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64, importTimeoutSeconds: 300, idleTimeoutSeconds: 60 },
 }
 const QUICK = {
   throughput: { warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64 },
   latency: { rate: 1000, warmupSeconds: 1, seconds: 3, rounds: 1 },
   streaming: { streams: 50, concurrency: 10 },
   slow: { count: 100, chunks: 5, settleSeconds: 5 },
-  manyKeys: { count: 20_000, warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64, importTimeoutSeconds: 60 },
+  manyKeys: { count: 20_000, warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64, importTimeoutSeconds: 60, idleTimeoutSeconds: 10 },
 }
 const cfg = structuredClone(quick ? QUICK : FULL)
 if (value('keys')) cfg.manyKeys.count = Number(value('keys'))

@@ -1,6 +1,6 @@
 // The measured phases. Each returns plain data; report.mjs turns it into ratios and PASS/FAIL.
 import { runWrk, runPaced, runStreams, holdStreams } from './load.mjs'
-import { memory, sampleRss } from './procs.mjs'
+import { cpuMicros, memory, sampleRss } from './procs.mjs'
 import { sleep } from './keygate.mjs'
 import { round } from './stats.mjs'
 
@@ -134,8 +134,24 @@ export async function slowStreams(subject, cfg, log) {
   }
 }
 
+/** Waits until `pids` together use under 5 % of a core over a second, up to `timeoutSeconds`. */
+async function waitIdle(pids, timeoutSeconds) {
+  const started = Date.now()
+  for (;;) {
+    const before = pids.reduce((a, p) => a + cpuMicros(p), 0)
+    await sleep(1000)
+    const cpuPct = Math.round((pids.reduce((a, p) => a + cpuMicros(p), 0) - before) / 10_000)
+    const seconds = Math.round((Date.now() - started) / 1000)
+    if (cpuPct < 5 || seconds >= timeoutSeconds) return { idle: cpuPct < 5, seconds, cpuPct }
+  }
+}
+
 /** Throughput of the many-key group against the 3-key group on the same process, alternating. */
 export async function manyKeys(many, mock, cfg, log) {
+  // After an import the pool goes on loading (and decrypting) keys in the background for a while
+  // after it starts serving; the rounds measure key selection, so they wait for that to end.
+  const idle = await waitIdle(many.pids, cfg.idleTimeoutSeconds)
+  log(`  many keys: ${idle.idle ? 'idle' : 'still busy'} after ${idle.seconds} s (${idle.cpuPct}% of a core in the last second)`)
   const runs = { three: [], many: [] }
   const url = which => (which === 'three' ? many.threeUrl : many.manyUrl)
   for (const which of ['three', 'many']) await runWrk({ url: url(which), key: many.key, model: 'bench-model', seconds: cfg.warmupSeconds, connections: cfg.connections })
@@ -152,7 +168,7 @@ export async function manyKeys(many, mock, cfg, log) {
   const leastCpu = list => Math.min(...list.map(x => x.cpuUsPerReq))
   const errors = [...runs.three, ...runs.many].reduce((a, b) => a + b.errors, 0)
   return {
-    import: many.import, runs, threeRps: best(runs.three), manyRps: best(runs.many), ratio: round(best(runs.many) / best(runs.three), 3),
+    idleWait: idle, import: many.import, runs, threeRps: best(runs.three), manyRps: best(runs.many), ratio: round(best(runs.many) / best(runs.three), 3),
     // CPU per request is what a big pool could cost; on a busy machine it is steadier than req/s.
     cpuRatio: round(leastCpu(runs.many) / leastCpu(runs.three), 3),
     errors, mockDistinctKeys: (await mock.stats()).distinctKeys,
