@@ -124,7 +124,7 @@ describe('streaming', () => {
     expect(sent).toBeLessThan(total / 3)
 
     let received = 0
-    let last = Buffer.alloc(0)
+    let last: Buffer = Buffer.alloc(0)
     res.on('data', (c: Buffer) => { received += c.length; last = c })
     res.resume()
     await new Promise(r => res.on('end', r))
