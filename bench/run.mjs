@@ -31,7 +31,7 @@ const FULL = {
   latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 4 },
   streaming: { streams: 300, concurrency: 10, rounds: 3 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },
-  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64, importTimeoutSeconds: 300, idleTimeoutSeconds: 60 },
+  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 5, rounds: 5, connections: 64, importTimeoutSeconds: 300, idleTimeoutSeconds: 60 },
 }
 const QUICK = {
   throughput: { warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64 },

@@ -86,7 +86,7 @@ export function formatReport(results, checks) {
     const imp = m.import.seconds
       ? `imported through the API in ${round(m.import.seconds, 1)} s (${Math.round(m.import.keysPerSecond)} keys/s), serving ${round(m.import.poolReadySeconds, 1)} s later, RSS ${m.import.rssMbWithKeys} MB, longest /health answer meanwhile ${m.import.maxHealthLatencyMs} ms`
       : m.import.note
-    lines.push(`many keys: ${m.import.keys.toLocaleString('en')} keys ${imp}; ${m.threeRps} req/s with 3 keys, ${m.manyRps} req/s with ${m.import.keys.toLocaleString('en')} (CPU per request ${m.cpuRatio} × the 3-key group's); mock saw ${m.mockDistinctKeys} distinct keys`)
+    lines.push(`many keys: ${m.import.keys.toLocaleString('en')} keys ${imp}; median ${m.threeRps} req/s with 3 keys, ${m.manyRps} req/s with ${m.import.keys.toLocaleString('en')}; per round ${m.roundRatios?.join(', ')} × (CPU per request ${m.cpuRatio} × the 3-key group's); mock saw ${m.mockDistinctKeys} distinct keys`)
   }
   if (results.manyKeysError) lines.push(`many keys: NOT MEASURED: ${results.manyKeysError}`)
   if (results.warnings?.length) for (const w of results.warnings) lines.push(`warning: ${w}`)
