@@ -2,7 +2,7 @@
 import { runWrk, runPaced, runStreams, holdStreams } from './load.mjs'
 import { cpuMicros, memory, sampleRss } from './procs.mjs'
 import { sleep } from './keygate.mjs'
-import { round } from './stats.mjs'
+import { percentile, round } from './stats.mjs'
 
 export const TARGETS = ['direct', 'reference', 'kgProxy', 'kgV1']
 
@@ -164,7 +164,7 @@ export async function manyKeys(many, mock, cfg, log) {
       log(`  ${which === 'three' ? '3 keys   ' : `${many.import.keys} keys`} round ${r + 1}: ${Math.round(run.rps)} req/s, ${(run.cpu[pid] / run.requests).toFixed(1)} µs CPU/req, ${run.errors} errors`)
     }
   }
-  const median = xs => { const a = [...xs].sort((x, y) => x - y); const m = a.length >> 1; return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2 }
+  const median = xs => percentile(xs, 50)
   const errors = [...runs.three, ...runs.many].reduce((a, b) => a + b.errors, 0)
   // Each round pairs a 3-key run with the 1,000,000-key run right after it, so drift on a shared
   // machine hits both alike; the median of the rounds' ratios, not the best run of each side, so

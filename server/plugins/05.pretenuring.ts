@@ -8,8 +8,9 @@ import { setFlagsFromString } from 'node:v8'
  * (the request context, log records) get "tenured" although each object lives milliseconds; an
  * old-space object then keeps everything it points to (request, response, headers) alive through
  * every young collection. Measured under `npm run bench` load: young collections of 7–11 ms
- * instead of about 2, Mark-Compacts every second or so, and 1.15–1.3 × the CPU per request
- * (bench/README.md, "Pretenuring").
+ * instead of about 2, Mark-Compacts every second or so, and 1.33 × the CPU per request of the
+ * same build with pretenuring off (bench/README.md, "CPU per request: relaying from undici's
+ * handler, and V8's pretenuring").
  */
 export default defineNitroPlugin(() => {
   setFlagsFromString('--no-allocation-site-pretenuring')

@@ -32,6 +32,17 @@ export type AttemptOutcome =
 
 const REFUSED_BODY_CAP = 1 << 20
 
+/** The first `cap` bytes of a body, kept as they pass, as text once the body is over. */
+class CappedBytes {
+  private parts: Buffer[] = []
+  private size = 0
+  constructor(private readonly cap: number) {}
+  push(chunk: Buffer) {
+    if (this.size < this.cap) { this.parts.push(chunk); this.size += chunk.length }
+  }
+  text(): string { return Buffer.concat(this.parts).subarray(0, this.cap).toString('utf8') }
+}
+
 /**
  * One upstream attempt, as an undici dispatch handler. `done` resolves when the answer is over and
  * rejects when the upstream fails before answering (unreachable, aborted, timed out).
@@ -57,13 +68,11 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   private status = 0
   private headers: IncomingHttpHeaders = {}
   /** Refused answers: the body read so far. */
-  private parts: Buffer[] = []
-  private size = 0
+  private refused: CappedBytes | null = null
   /** Usable answers: set once the headers are relayed. */
   private relay: RelayOptions | null = null
   private sink: Writable | null = null
-  private captured: Buffer[] | null = null
-  private kept = 0
+  private captured: CappedBytes | null = null
   private first = true
   private settled = false
   private readonly onDrain = () => this.controller?.resume()
@@ -88,12 +97,12 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (status < 200) return
     this.status = status
     this.headers = headers
-    if (status >= 400) return
+    if (status >= 400) { this.refused = new CappedBytes(REFUSED_BODY_CAP); return }
     const o = this.relay = this.accept(status)
     const res = this.res
     res.writeHead(status, clientResponseHeaders(headers, !o.filter))
     if (o.stream) res.flushHeaders()
-    if (o.captureBytes > 0) this.captured = []
+    if (o.captureBytes > 0) this.captured = new CappedBytes(o.captureBytes)
     if (o.filter) {
       o.filter.pipe(res)
       o.filter.on('error', err => this.relayFailed(err))
@@ -110,13 +119,13 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
     const o = this.relay
     if (!o) {
-      if (this.status >= 400 && this.size < REFUSED_BODY_CAP) { this.parts.push(chunk); this.size += chunk.length }
+      this.refused?.push(chunk)
       return
     }
     if (this.settled) return
     if (this.first) { this.first = false; o.onFirstByte() }
     o.tap?.push(chunk)
-    if (this.captured && this.kept < o.captureBytes) { this.captured.push(chunk); this.kept += chunk.length }
+    this.captured?.push(chunk)
     if (!this.sink!.write(chunk)) {
       controller.pause()
       this.sink!.once('drain', this.onDrain)
@@ -125,9 +134,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd() {
     if (this.relay) { this.sink!.end(); return }
-    const text = Buffer.concat(this.parts).subarray(0, REFUSED_BODY_CAP).toString('utf8')
-    this.parts = []
-    this.resolve({ kind: 'refused', status: this.status, headers: this.headers, text })
+    this.resolve({ kind: 'refused', status: this.status, headers: this.headers, text: this.refused?.text() ?? '' })
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error) {
@@ -150,8 +157,6 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   private settle(result: RelayResult) {
     if (this.settled) return
     this.settled = true
-    const text = this.captured ? Buffer.concat(this.captured).subarray(0, this.relay!.captureBytes).toString('utf8') : ''
-    this.captured = null
-    this.resolve({ kind: 'relayed', status: this.status, result, usage: this.relay!.tap?.finish() ?? null, captured: text })
+    this.resolve({ kind: 'relayed', status: this.status, result, usage: this.relay!.tap?.finish() ?? null, captured: this.captured?.text() ?? '' })
   }
 }
