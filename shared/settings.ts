@@ -71,6 +71,12 @@ export type GroupConfig = Partial<Pick<SettingsMap, GroupConfigKey>>
 
 export const DEFAULT_SETTINGS = Object.fromEntries(SETTING_DEFINITIONS.map(d => [d.key, d.default])) as SettingsMap
 
+/** System settings with a group's overrides applied (`base` itself when the group overrides nothing). */
+export function withGroupConfig(base: SettingsMap, groupConfig: GroupConfig | Record<string, unknown> | undefined): SettingsMap {
+  if (!groupConfig || !Object.keys(groupConfig).length) return base
+  return { ...base, ...(groupConfig as GroupConfig) }
+}
+
 /** `"400-403,405-599"` → a test for a status; throws on malformed input. */
 export function parseStatusRanges(spec: string): (status: number) => boolean {
   const ranges: [number, number][] = []
