@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ApiFlavour, JsonBody } from './channels'
+import type { Dialect, JsonBody } from './channels'
 import type { Engine } from './engine'
 import type { ProxyKeyRuntime } from './proxyKeys'
 import type { GroupRuntime } from './registry'
@@ -11,7 +11,8 @@ export type RequestContext = {
   res: ServerResponse
   /** Metrics label: which family of routes it came in on. */
   route: 'proxy' | 'v1' | 'v1beta'
-  flavour: ApiFlavour
+  /** The caller's API: the shape of our own errors and stream error events. */
+  dialect: Dialect
   started: number
   pk: ProxyKeyRuntime
   method: string

@@ -1,18 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ChannelType } from '../../shared/types/rows'
 import { joinUrl } from './channels'
-import { isGeminiOpenAiPath } from './channels/gemini'
 import { classifyFailure } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
-import { createInjectedUsageStripper, createUsageTap, enqueueRequestLog, metrics, type Usage } from './integrations'
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
 import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './transform'
+import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
 /** A failed attempt we may still hand to the client if nothing better comes. */
@@ -28,9 +26,9 @@ const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 
 
 function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
   const end = Date.now()
-  const logBody = settingsOf(f.target).settings.request_log_body
+  const logBody = settingsOf(f.target, ctx.engine.settings).settings.request_log_body
   const u = f.usage ?? NO_USAGE
-  enqueueRequestLog({
+  ctx.engine.requestLog.record({
     time: f.attemptStarted, groupId: f.target.row.id, groupName: f.target.row.name, parentGroupId: f.parent?.row.id ?? null,
     keyId: f.key.id, keyMasked: f.key.masked, proxyKeyId: ctx.pk.row.id, model: f.prepared.model, upstreamModel: f.prepared.upstreamModel,
     path: f.prepared.path, upstream: f.upstream.url, status: f.status, success: f.success, type, stream: f.prepared.stream,
@@ -41,13 +39,6 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
   })
-}
-
-/** Which usage parser reads this answer: decided by the API actually spoken, not the group. */
-function tapChannel(type: ChannelType, path: string): ChannelType {
-  if (path.includes('/responses')) return 'openai-response'
-  if (type === 'gemini') return isGeminiOpenAiPath(path) ? 'openai' : 'gemini'
-  return type === 'anthropic' ? 'anthropic' : 'openai'
 }
 
 /** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
@@ -87,7 +78,9 @@ function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
  * is used up. Nothing is retried once a byte has gone to the client.
  */
 export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
-  const maxAttempts = settingsOf(candidates[0]!).settings.max_retries + 1
+  const { engine } = ctx
+  const metrics = engine.metrics
+  const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
   let attempts = 0
   let failure: Failure | null = null
@@ -98,7 +91,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       const now = Date.now()
       const target = pickTarget(g, now)
       if (!target) break
-      const s = settingsOf(target)
+      const s = settingsOf(target, engine.settings)
       const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
       if (!key) {
         const w = target.pool.nextWake()
@@ -121,11 +114,11 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       let timedOut = false
       const attempt = new UpstreamAttempt(ctx.res, () => {
         // A usable answer: from here on the client receives bytes, so this attempt is final.
-        recordSuccess(target.pool, key, ctx.engine.sink)
+        recordSuccess(target.pool, key, engine.sink)
         return {
-          flavour: ctx.flavour, stream: prepared.stream,
-          tap: createUsageTap(tapChannel(target.channel.type, prepared.path), { stream: prepared.stream }),
-          filter: prepared.injectedUsage ? createInjectedUsageStripper() : null,
+          dialect: ctx.dialect, stream: prepared.stream,
+          tap: target.channel.dialect(prepared.path).usageTap(),
+          filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
         }
@@ -137,7 +130,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
         const method = ctx.method
         const body = method === 'GET' || method === 'HEAD' ? null : prepared.body
         const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, ctx.queryString)
-        agentOf(upstream, s.settings).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
+        agentOf(upstream, s.settings, engine.dispatchers).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
         outcome = await attempt.done
       } catch (err) {
         clearTimeout(timer)
@@ -153,11 +146,13 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
       if (outcome.kind === 'refused') {
         const { status, headers: resHeaders, text } = outcome
         if (ctx.clientGone) return clientClosed(ctx, log)
-        const verdict = classifyFailure({ status, headers: resHeaders, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan })
+        const verdict = classifyFailure({
+          status, headers: resHeaders, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan, rules: target.channel.keyErrors,
+        })
         log.status = status
         log.error = `HTTP ${status}: ${redactSecret(upstreamErrorMessage(text), key.secret)}`
         log.responseBody = text.slice(0, 65536)
-        recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, ctx.engine.sink)
+        recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
         if (s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
@@ -194,7 +189,7 @@ export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]):
 }
 
 function finished(ctx: RequestContext, g: GroupRuntime, status: number, ttftMs: number | null, stream: boolean) {
-  metrics.requestFinished({ route: ctx.route, group: g.row.name, status, durationMs: Date.now() - ctx.started, ttftMs, stream })
+  ctx.engine.metrics.requestFinished({ route: ctx.route, group: g.row.name, status, durationMs: Date.now() - ctx.started, ttftMs, stream })
 }
 
 /** The client left: 499 in the log, and the key is not blamed. */
@@ -202,7 +197,7 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
   log.status = 499
   log.success = false
   log.error = 'the client closed the request'
-  metrics.attempt({ group: log.target.row.name, outcome: 'aborted' })
+  ctx.engine.metrics.attempt({ group: log.target.row.name, outcome: 'aborted' })
   writeLog(ctx, log, 'final')
   finished(ctx, log.parent ?? log.target, 499, log.ttftMs, log.prepared.stream)
 }
@@ -214,11 +209,11 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
  */
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
   if (f.blamedKey) {
-    sendError(ctx.res, ctx.flavour, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
+    sendError(ctx.res, ctx.dialect, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
     return
   }
   if (!f.text) {
-    sendError(ctx.res, ctx.flavour, new ProxyError(f.status, f.log.error ?? 'upstream failed', 'upstream_error'))
+    sendError(ctx.res, ctx.dialect, new ProxyError(f.status, f.log.error ?? 'upstream failed', 'upstream_error'))
     return
   }
   const body = redactSecret(f.text, f.key.secret)

@@ -1,44 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { H3Event } from 'h3'
-import type { ChannelType } from '../../shared/types/rows'
-import { clientIp } from '../utils/clientIp'
 import { parseJsonBody, readRequestBody } from './body'
-import type { ApiFlavour } from './channels'
-import { geminiChannel, isGeminiOpenAiPath } from './channels/gemini'
+import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
 import { dispatch } from './dispatch'
-import { useEngine, type Engine } from './engine'
-import { ProxyError, sendError } from './errors'
-import { enqueueRequestLog, metrics } from './integrations'
-import { modelListBody, reachableModels, sendJson } from './modelList'
+import type { Engine } from './engine'
+import { ProxyError, sendError, sendJson } from './errors'
+import { reachableModels } from './modelList'
+import type { ProxyRoute } from './ports'
 import { admit, authenticate, clientCredential, release } from './proxyKeys'
 import type { GroupRuntime } from './registry'
 
 const EMPTY = Buffer.alloc(0)
 const NO_QUERY = new URLSearchParams()
 
-export type ProxyRoute = { kind: 'group'; group: string } | { kind: 'unified' }
-
-/** Which API a unified-route request speaks, from its path (and, for /v1/models, its headers). */
-function unifiedApi(path: string, req: IncomingMessage): ApiFlavour {
-  if (path.startsWith('/v1beta/')) return isGeminiOpenAiPath(path) ? 'openai' : 'gemini'
-  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic'
-  // Anthropic's SDK lists models on the same path as OpenAI's; it always sends anthropic-version.
-  if (path.startsWith('/v1/models') && req.headers['anthropic-version']) return 'anthropic'
-  return 'openai'
+/** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for']
+    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim()
+    if (first) return first
+  }
+  return req.socket.remoteAddress ?? ''
 }
 
-function unifiedChannels(path: string, api: ApiFlavour): ChannelType[] {
-  if (path.startsWith('/v1beta/')) return ['gemini']
-  if (api === 'anthropic') return ['anthropic']
-  if (path.startsWith('/v1/responses')) return ['openai-response', 'openai']
-  return ['openai']
-}
-
-function applyCors(e: Engine, req: IncomingMessage, res: ServerResponse): boolean {
+function applyCors(cors: Engine['options']['cors'], req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin
-  const any = e.cors.origins.length === 0 || e.cors.origins.includes('*')
-  if (origin && (any || e.cors.origins.includes(origin))) {
+  const any = cors.origins.length === 0 || cors.origins.includes('*')
+  if (origin && (any || cors.origins.includes(origin))) {
     res.setHeader('access-control-allow-origin', any ? '*' : origin)
     if (!any) res.setHeader('vary', 'origin')
     res.setHeader('access-control-expose-headers', '*')
@@ -54,10 +42,7 @@ function applyCors(e: Engine, req: IncomingMessage, res: ServerResponse): boolea
 }
 
 /** `/proxy/{group}/{path}` and the unified routes: authenticate, pick groups, hand over to dispatch. */
-export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<void> {
-  const engine = useEngine()
-  const req = event.node.req
-  const res = event.node.res
+export async function handleProxy(engine: Engine, req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void> {
   const started = Date.now()
   const rawUrl = req.url ?? '/'
   const q = rawUrl.indexOf('?')
@@ -68,19 +53,21 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
   if (queryKey !== null) query.delete('key')
 
   let group: GroupRuntime | undefined
-  let flavour: ApiFlavour
+  let channels: Channel[]
   if (route.kind === 'group') {
     const prefix = `/proxy/${route.group}`
     pathname = pathname.startsWith(prefix) ? pathname.slice(prefix.length) || '/' : pathname
     group = engine.registry.byName.get(route.group)
-    flavour = group ? (group.row.channel === 'gemini' && isGeminiOpenAiPath(pathname) ? 'openai' : group.channel.flavour) : 'openai'
+    channels = group ? [group.channel] : []
   } else {
-    flavour = unifiedApi(pathname, req)
+    channels = unifiedChannels(pathname, req.headers)
   }
+  const dialect: Dialect = channels.length ? channels[0]!.dialect(pathname) : fallbackDialect
 
-  if (engine.cors.enabled && applyCors(engine, req, res)) return
-  if (engine.inFlight >= engine.maxConcurrent) {
-    sendError(res, flavour, new ProxyError(429, 'the gateway is at its concurrent request limit; retry shortly', 'rate_limit_exceeded', 1))
+  const { options } = engine
+  if (options.cors.enabled && applyCors(options.cors, req, res)) return
+  if (engine.inFlight >= options.maxConcurrentRequests) {
+    sendError(res, dialect, new ProxyError(429, 'the gateway is at its concurrent request limit; retry shortly', 'rate_limit_exceeded', 1))
     return
   }
   engine.inFlight++
@@ -88,9 +75,9 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
   try {
     const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
     ctx = {
-      engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', flavour, started, pk,
+      engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, json: null,
-      path: pathname, ip: clientIp(event, engine.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
+      path: pathname, ip: clientIp(req, options.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
     const admitting = admit(pk, engine.store, started)
@@ -98,12 +85,12 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
-      await serve(c, route, group)
+      await serve(c, route, group, channels)
     } finally { release(pk) }
   } catch (err) {
     const e = err instanceof ProxyError ? err : new ProxyError(500, 'internal gateway error', 'internal_error')
     if (!(err instanceof ProxyError)) engine.log.error({ err }, 'proxy request failed')
-    sendError(res, flavour, e)
+    sendError(res, dialect, e)
     logRefused(ctx, e)
   } finally {
     engine.inFlight--
@@ -114,24 +101,24 @@ export async function handleProxy(event: H3Event, route: ProxyRoute): Promise<vo
 function logRefused(ctx: RequestContext | undefined, e: ProxyError) {
   if (!ctx) return
   const g = ctx.group
-  enqueueRequestLog({
+  ctx.engine.requestLog.record({
     time: ctx.started, groupId: g?.row.id ?? null, groupName: g?.row.name ?? '', parentGroupId: null, keyId: null, keyMasked: '',
     proxyKeyId: ctx.pk.row.id, model: ctx.model, upstreamModel: '', path: ctx.path, upstream: '', status: e.status, success: false,
     type: 'final', stream: false, durationMs: Date.now() - ctx.started, ttftMs: null, promptTokens: 0, completionTokens: 0, cachedTokens: 0,
     error: e.message, ip: ctx.ip, userAgent: ctx.userAgent, requestBody: null, responseBody: null,
   })
-  metrics.requestFinished({ route: ctx.route, group: g?.row.name ?? '', status: e.status, durationMs: Date.now() - ctx.started, ttftMs: null, stream: false })
+  ctx.engine.metrics.requestFinished({ route: ctx.route, group: g?.row.name ?? '', status: e.status, durationMs: Date.now() - ctx.started, ttftMs: null, stream: false })
 }
 
-async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined) {
+async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined, channels: Channel[]) {
   const { engine, req, pk } = ctx
   const groups = engine.registry.ordered
-  if (route.kind === 'unified' && ctx.method === 'GET' && (ctx.path === '/v1/models' || ctx.path === '/v1beta/models' || ctx.path === '/v1beta/openai/models')) {
-    sendJson(ctx.res, 200, modelListBody(ctx.flavour, reachableModels(groups, pk, ctx.flavour)))
+  if (route.kind === 'unified' && ctx.method === 'GET' && channels.length && channels[0]!.isModelList(ctx.path)) {
+    sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels)))
     return
   }
 
-  ctx.rawBody = await readRequestBody(req, engine.bodyLimit)
+  ctx.rawBody = await readRequestBody(req, engine.options.maxRequestBodyBytes)
   ctx.json = parseJsonBody(ctx.rawBody, req.headers['content-type'])
 
   let candidates: GroupRuntime[]
@@ -143,10 +130,9 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
     model = group.channel.model(ctx.path, ctx.json)
     ctx.model = model
   } else {
-    const channels = unifiedChannels(ctx.path, ctx.flavour)
-    model = ctx.path.startsWith('/v1beta/') ? geminiChannel.model(ctx.path, ctx.json) : typeof ctx.json?.model === 'string' ? ctx.json.model : ''
+    model = channels.length ? channels[0]!.model(ctx.path, ctx.json) : ''
     ctx.model = model
-    const serving = groups.filter(g => channels.includes(g.row.channel) && (!model || g.servesModel(model)))
+    const serving = groups.filter(g => channels.includes(g.channel) && (!model || g.servesModel(model)))
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
 import type { KeyTestResult } from '../../shared/schemas/keys'
 import type { SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow, RequestLogRow } from '../../shared/types/rows'
@@ -108,6 +109,11 @@ export type EngineDeps = {
   store: Store
   log: Logger
   options: EngineOptions
+  /**
+   * Opens the connection pool for an upstream origin (called once per origin and settings).
+   * Default: undici keep-alive agents, through proxy_url or HTTP(S)_PROXY. Tests pass fakes.
+   */
+  upstreamTransport?: (origin: string, settings: SettingsMap) => Dispatcher
 }
 
 /** `/proxy/{group}/…` forwards to one group; the unified routes choose groups by model. */

@@ -1,4 +1,4 @@
-import { maskSecret } from '../services/keyCipher'
+import { maskSecret } from '../../shared/mask'
 
 /**
  * Replaces every occurrence of `secret` in `text` with its masked form. Upstream error bodies

@@ -1,11 +1,11 @@
 import type { Dispatcher } from 'undici'
-import { parseStatusRanges, type SettingsMap } from '../../shared/settings'
+import { parseStatusRanges, withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
-import { effectiveSettings, getSettings } from '../services/settings'
-import { dispatcherFor } from './agents'
+import type { UpstreamDispatchers } from './agents'
 import { channelFor, type Channel } from './channels'
 import { KeyPool } from './keypool/pool'
 import { modelMatcher, type ModelMatcher } from './models'
+import type { SettingsSource } from './ports'
 import type { WrrItem } from './wrr'
 
 export type UpstreamTarget = WrrItem & {
@@ -15,7 +15,8 @@ export type UpstreamTarget = WrrItem & {
   agent: Dispatcher | null
   agentSettings: SettingsMap | null
 }
-export type SubGroupRef = WrrItem & { group: GroupRuntime }
+/** An aggregate's member group and its weight. */
+export type WeightedSubGroup = WrrItem & { group: GroupRuntime }
 
 /** A group as the engine uses it: parsed once per load, shared by every request. */
 export type GroupRuntime = {
@@ -24,7 +25,7 @@ export type GroupRuntime = {
   upstreams: UpstreamTarget[]
   pool: KeyPool
   /** Aggregate groups only. */
-  subGroups: SubGroupRef[]
+  subGroups: WeightedSubGroup[]
   /** Whether the unified routes may send `model` here (before redirects). */
   servesModel: ModelMatcher
   /** Settings with the group's overrides, refreshed when the system settings change. */
@@ -34,10 +35,10 @@ export type GroupRuntime = {
 const never = (_status: number) => false
 
 /** The group's effective settings; recomputed only when the system settings object changes. */
-export function settingsOf(g: GroupRuntime): GroupRuntime['cache'] {
-  const base = getSettings()
+export function settingsOf(g: GroupRuntime, source: SettingsSource): GroupRuntime['cache'] {
+  const base = source.current()
   if (g.cache.base !== base) {
-    const settings = effectiveSettings(g.row.config)
+    const settings = withGroupConfig(base, g.row.config)
     let isFailover: (s: number) => boolean = never
     let isBan: (s: number) => boolean = never
     try { isFailover = parseStatusRanges(settings.failover_status_codes) } catch {}
@@ -48,9 +49,9 @@ export function settingsOf(g: GroupRuntime): GroupRuntime['cache'] {
 }
 
 /** The upstream's keep-alive agent, looked up again only when the settings change. */
-export function agentOf(u: UpstreamTarget, settings: SettingsMap): Dispatcher {
+export function agentOf(u: UpstreamTarget, settings: SettingsMap, dispatchers: UpstreamDispatchers): Dispatcher {
   if (u.agentSettings !== settings || !u.agent) {
-    u.agent = dispatcherFor(u.origin, settings)
+    u.agent = dispatchers.for(u.origin, settings)
     u.agentSettings = settings
   }
   return u.agent
@@ -74,6 +75,8 @@ function upstreamsOf(row: GroupRow): UpstreamTarget[] {
 
 /** Groups by id and name, and the order the unified routes try them in. */
 export class GroupRegistry {
+  constructor(private readonly settings: SettingsSource) {}
+
   byId = new Map<number, GroupRuntime>()
   byName = new Map<string, GroupRuntime>()
   /** Enabled groups, best priority first (lower number first, then `sort`, then id). */
@@ -92,7 +95,7 @@ export class GroupRegistry {
       if (!pool) { pool = makePool(row.id); fresh.push(row.id) }
       next.set(row.id, {
         row, channel: channelFor(row.channel), upstreams: upstreamsOf(row), pool, subGroups: [],
-        servesModel: groupServes(row), cache: { base: null, settings: getSettings(), isFailover: never, isBan: never },
+        servesModel: groupServes(row), cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
       })
     }
     for (const l of links) {

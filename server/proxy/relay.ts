@@ -1,10 +1,9 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { ApiFlavour } from './channels'
-import { streamErrorEvent } from './errors'
+import type { Dialect } from './channels'
 import { clientResponseHeaders } from './headers'
-import type { Usage, UsageTap } from './integrations'
+import type { Usage, UsageTap } from './usage'
 
 export type RelayResult =
   | { kind: 'done' }
@@ -13,7 +12,8 @@ export type RelayResult =
 
 /** How a usable answer (status under 400) goes to the client. */
 export type RelayOptions = {
-  flavour: ApiFlavour
+  /** The caller's API: how a stream whose upstream dies mid-way is ended. */
+  dialect: Dialect
   stream: boolean
   tap: UsageTap | null
   /** Sits between the upstream and the client (hides the usage chunk we asked for). */
@@ -149,7 +149,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (this.settled || res.destroyed) return
     const o = this.relay!
     if (o.filter) o.filter.unpipe(res)
-    if (o.stream) res.end(streamErrorEvent(o.flavour, 'the upstream connection was lost mid-stream'))
+    if (o.stream) res.end(o.dialect.streamErrorEvent('the upstream connection was lost mid-stream'))
     else res.destroy()
     this.settle({ kind: 'upstream-error', error: `upstream connection failed mid-response: ${err.message || err.name}` })
   }

@@ -9,11 +9,9 @@ export type PreparedRequest = {
   model: string
   upstreamModel: string
   stream: boolean
-  /** We asked for usage in an OpenAI stream the client did not ask it for: strip that chunk. */
+  /** We asked for usage in a stream whose client did not (channel.streamUsage): strip it again. */
   injectedUsage: boolean
 }
-
-const isChatCompletions = (path: string) => path.endsWith('/chat/completions')
 
 /**
  * Applies the group's model redirect and parameter overrides. The body is re-serialised only
@@ -36,8 +34,8 @@ export function prepareRequest(g: GroupRuntime, channel: Channel, path: string, 
   const overrides = row.paramOverrides
   const hasOverrides = !!overrides && Object.keys(overrides).length > 0
   const stream = channel.isStream(path, query, json)
-  const wantUsage = stream && body !== null && channel.type === 'openai' && isChatCompletions(path)
-    && !(body.stream_options as { include_usage?: boolean } | undefined)?.include_usage
+  const streamUsage = channel.streamUsage
+  const wantUsage = stream && body !== null && !!streamUsage && streamUsage.wanted(path, body)
   if (body && (upstreamModel !== model || hasOverrides || wantUsage)) body = structuredClone(body)
   if (upstreamModel !== model) {
     // Gemini's native API names the model in the path; the others in the body.
@@ -47,7 +45,7 @@ export function prepareRequest(g: GroupRuntime, channel: Channel, path: string, 
   }
   if (body && hasOverrides) { Object.assign(body, overrides); changed = true }
   if (body && wantUsage) {
-    body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
+    streamUsage!.add(body)
     changed = true
   }
   return {

@@ -1,11 +1,10 @@
 import { request } from 'undici'
+import type { KeyTestResult } from '../../shared/schemas/keys'
+import { withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow } from '../../shared/types/rows'
-import { effectiveSettings } from '../services/settings'
-import { dispatcherFor } from './agents'
+import type { UpstreamDispatchers } from './agents'
 import { channelFor, joinUrl } from './channels'
 import { redactSecret, upstreamErrorMessage } from './redact'
-
-export type ValidationResult = { ok: boolean; status: number; latencyMs: number; error: string | null }
 
 /** The first upstream a validation may use: enabled means weight > 0. */
 function validationUpstream(group: GroupRow): string | null {
@@ -17,11 +16,13 @@ function validationUpstream(group: GroupRow): string | null {
  * group's `validationPath`). A 2xx means valid. `status` is the upstream's, or 0 when it never
  * answered. The error text never contains the key.
  */
-export async function validateKey(group: GroupRow, key: string, opts: { timeoutMs?: number } = {}): Promise<ValidationResult> {
+export async function validateKey(
+  group: GroupRow, key: string, system: SettingsMap, dispatchers: UpstreamDispatchers, opts: { timeoutMs?: number } = {},
+): Promise<KeyTestResult> {
   const started = Date.now()
   const base = validationUpstream(group)
   if (!base) return { ok: false, status: 0, latencyMs: 0, error: 'the group has no enabled upstream' }
-  const settings = effectiveSettings(group.config)
+  const settings = withGroupConfig(system, group.config)
   const timeoutMs = opts.timeoutMs ?? settings.key_validation_timeout_seconds * 1000
   const spec = channelFor(group.channel).validationRequest(group, key)
   let url: URL
@@ -33,7 +34,7 @@ export async function validateKey(group: GroupRow, key: string, opts: { timeoutM
       method: spec.method,
       headers: spec.headers,
       body: spec.body,
-      dispatcher: dispatcherFor(url.origin, settings),
+      dispatcher: dispatchers.for(url.origin, settings),
       signal: AbortSignal.timeout(timeoutMs),
     })
     const text = await res.body.text()

@@ -1,7 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Transform } from 'node:stream'
 import type { ChannelType, GroupRow } from '../../../shared/types/rows'
-
-/** Which provider's API a caller speaks: decides the shape of our own error bodies. */
-export type ApiFlavour = 'openai' | 'anthropic' | 'gemini'
+import type { UsageTap } from '../usage'
 
 /** A JSON request body, parsed once; mutated in place when a redirect or override changes it. */
 export type JsonBody = Record<string, unknown>
@@ -9,13 +9,59 @@ export type JsonBody = Record<string, unknown>
 /** What a validation sends upstream (path relative to the upstream base URL). */
 export type ValidationRequest = { method: 'POST'; path: string; headers: Record<string, string>; body: string }
 
+export type ResponseHeaders = IncomingHttpHeaders | Record<string, string | string[] | undefined>
+
 /**
- * One module per channel type. Everything that differs between providers lives behind this,
- * so the engine itself never branches on the channel.
+ * A wire format as a client speaks it: the shape of our own errors, of the event that ends a
+ * broken stream, of the model list, and where the answer carries its token usage.
+ */
+export interface Dialect {
+  /** Our own error body, in the shape this API's SDKs parse. */
+  errorBody(status: number, message: string, code?: string): unknown
+  /** The last event of a stream whose upstream died mid-way. */
+  streamErrorEvent(message: string): string
+  /** The model list in the shape the SDK's `models.list()` parses. */
+  modelList(models: string[]): unknown
+  /** A fresh token-usage reader for one answer. */
+  usageTap(): UsageTap
+}
+
+/** How a provider says that the key itself is at fault, or throttled, beyond the plain status. */
+export interface KeyErrorRules {
+  /** A refusal that blames the key whatever its status (bad key, billing, suspended account). */
+  blamesKey(status: number, bodyText: string): boolean
+  /** A refusal other than 429 that is a rate limit or quota error. */
+  isThrottled(status: number, bodyText: string): boolean
+  /** The reset time the provider announces (headers or error body), or null when it names none. */
+  resetTime(headers: ResponseHeaders, body: unknown, now: number): number | null
+}
+
+/**
+ * The OpenAI chat trick: ask for usage in a stream whose client did not, so tokens are logged,
+ * and strip that extra chunk again on the way back.
+ */
+export interface StreamUsageRequest {
+  wanted(path: string, body: JsonBody): boolean
+  add(body: JsonBody): void
+  stripper(): Transform
+}
+
+/**
+ * One folder per channel type (server/proxy/channels/<type>/). Everything that differs between
+ * providers lives behind this interface, so the engine itself never branches on a channel.
  */
 export interface Channel {
   readonly type: ChannelType
-  readonly flavour: ApiFlavour
+  /**
+   * Unified routes: how strongly this channel claims a request for `path` (0: not at all). The
+   * highest claim wins and equal claims share the request (`/v1/responses`: Responses and Chat
+   * groups alike).
+   */
+  claimUnified(path: string, headers: IncomingHttpHeaders): number
+  /** Unified routes: whether a GET of `path` is this API's model list. */
+  isModelList(path: string): boolean
+  /** The dialect spoken on `path` (Gemini's `/v1beta/openai/…` speaks OpenAI's). */
+  dialect(path: string): Dialect
   /** The model a request asks for ('' when it names none). */
   model(path: string, body: JsonBody | null): string
   /** Points the request at another model; returns the (possibly new) path. Mutates `body`. */
@@ -24,6 +70,8 @@ export interface Channel {
   isStream(path: string, query: URLSearchParams, body: JsonBody | null): boolean
   /** Puts the upstream key on the outgoing headers, the way this provider expects it. */
   setKey(headers: Record<string, string>, key: string, path: string): void
+  readonly keyErrors: KeyErrorRules
+  readonly streamUsage?: StreamUsageRequest
   /** The request a validation sends: what GPT-Load sends for this channel. */
   validationRequest(group: GroupRow, key: string): ValidationRequest
 }
@@ -37,3 +85,5 @@ export function joinUrl(base: string, path: string, query = ''): string {
 
 export const bodyModel = (body: JsonBody | null): string =>
   body && typeof body.model === 'string' ? body.model : ''
+
+export const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)

@@ -1,8 +1,8 @@
-import type { PoolKeyPageRow } from '../../services/poolLoader'
+import type { PoolKeyRow } from '../ports'
 import type { KeyPool } from './pool'
 import { applyRow, type Decrypt, type OnUndecryptable } from './sync'
 
-export type PageReader = (afterId: number, limit: number) => Promise<PoolKeyPageRow[]>
+export type PageReader = (afterId: number, limit: number) => Promise<PoolKeyRow[]>
 export type PagedReloadOptions = { pageSize?: number; sliceMs?: number }
 
 const yieldToLoop = () => new Promise<void>(r => setImmediate(r))

@@ -1,5 +1,5 @@
-import { maskSecret } from '../../services/keyCipher'
-import type { PoolKeyRow } from '../../services/poolLoader'
+import { maskSecret } from '../../../shared/mask'
+import type { PoolKeyRow } from '../ports'
 import type { KeyPool } from './pool'
 import { newPoolKey, type PoolKey } from './types'
 

@@ -41,20 +41,6 @@ export function recordFailure(pool: KeyPool, k: PoolKey, v: Verdict, blacklistTh
   if (k.status !== before || v.kind === 'cooldown') sink.broadcast(k)
 }
 
-/** A validation (background or manual) found the key working, or still broken. */
-export function recordValidation(pool: KeyPool, k: PoolKey, ok: boolean, error: string | null, sink: KeyStateSink) {
-  if (k.status === 'disabled') return
-  if (ok) {
-    k.consecutiveFailures = 0
-    k.lastError = null
-    pool.transition(k, 'active')
-  } else {
-    k.lastError = error?.slice(0, 500) ?? null
-  }
-  sink.persist(k)
-  sink.broadcast(k)
-}
-
 /** A cooling key whose time has come back: write it down so the console shows it active. */
 export function recordWake(k: PoolKey, sink: KeyStateSink) {
   sink.persist(k)

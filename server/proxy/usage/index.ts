@@ -1,8 +1,4 @@
-import type { ChannelType } from '../../../shared/types/rows'
 import { JsonObjectScanner } from './jsonObjectScanner'
-import { fromAnthropic, fromGemini, fromOpenAI, mergeAnthropic, type AnthropicParts } from './normalize'
-
-export { createInjectedUsageStripper } from './injectedUsageStripper'
 
 export type Usage = { promptTokens: number; completionTokens: number; cachedTokens: number }
 
@@ -12,57 +8,44 @@ export interface UsageTap {
   finish(): Usage | null
 }
 
-export type UsageFormat = 'openai' | 'openai-response' | 'anthropic' | 'gemini'
+export type UsageObject = Record<string, unknown>
 
 /**
- * A token-usage reader for one upstream response. It never holds the body: it searches each chunk
- * for the provider's usage key and parses only that small object (see JsonObjectScanner), so
- * plain JSON bodies, SSE streams and Gemini's streamed JSON arrays are read the same way and a
- * 10 MB body costs a native byte search, not a copy and a JSON.parse.
- *
- * `format` overrides the channel's wire format: a `gemini` group in `/v1beta/openai` mode speaks
- * OpenAI. `stream` is accepted for symmetry with the proxy's call site; the reading is the same.
+ * Reads token usage without holding the body: it searches each chunk for the provider's usage
+ * key and parses only that small object (see JsonObjectScanner), so plain JSON bodies, SSE
+ * streams and Gemini's streamed JSON arrays are read the same way and a 10 MB body costs a native
+ * byte search, not a copy and a JSON.parse. Each channel's dialect says which key and how to
+ * read the object it finds.
  */
-export function createUsageTap(channel: ChannelType, opts: { stream: boolean; format?: UsageFormat }): UsageTap {
-  const format = opts.format ?? channel
-  return format === 'anthropic' ? new AnthropicTap() : new LastUsageTap(format === 'gemini')
-}
-
-function parseObject(json: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(json) as unknown
-    return v && typeof v === 'object' ? v as Record<string, unknown> : undefined
-  } catch { return undefined }
-}
-
-/** OpenAI, Responses and Gemini: usage objects are cumulative (or sent once), so the last one wins. */
-class LastUsageTap extends JsonObjectScanner implements UsageTap {
-  private usage: Usage | null = null
-
-  constructor(private readonly gemini: boolean) {
-    super(gemini ? 'usageMetadata' : 'usage')
-  }
+export abstract class UsageScanner extends JsonObjectScanner implements UsageTap {
+  protected abstract onUsage(o: UsageObject): void
+  abstract finish(): Usage | null
 
   protected onObject(json: string) {
-    const o = parseObject(json)
-    const u = o && (this.gemini ? fromGemini(o) : fromOpenAI(o))
+    let v: unknown
+    try { v = JSON.parse(json) } catch { return }
+    if (v && typeof v === 'object') this.onUsage(v as UsageObject)
+  }
+}
+
+/** For APIs whose usage objects are cumulative (or sent once): the last one wins. */
+export class LastUsageTap extends UsageScanner {
+  private usage: Usage | null = null
+
+  constructor(key: string, private readonly read: (o: UsageObject) => Usage | undefined) { super(key) }
+
+  protected onUsage(o: UsageObject) {
+    const u = this.read(o)
     if (u) this.usage = u
   }
 
   finish(): Usage | null { return this.usage }
 }
 
-/** Anthropic streams spread usage over `message_start` and `message_delta`: merged. */
-class AnthropicTap extends JsonObjectScanner implements UsageTap {
-  private readonly counts: AnthropicParts = {}
-  private seen = false
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}
 
-  constructor() { super('usage') }
-
-  protected onObject(json: string) {
-    const o = parseObject(json)
-    if (o && mergeAnthropic(this.counts, o)) this.seen = true
-  }
-
-  finish(): Usage | null { return this.seen ? fromAnthropic(this.counts) : null }
+export function nested(o: unknown, key: string): number | undefined {
+  return o && typeof o === 'object' ? num((o as UsageObject)[key]) : undefined
 }

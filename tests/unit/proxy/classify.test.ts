@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { classifyFailure, nextPacificMidnight, parseDuration, resetTimeFrom } from '../../../server/proxy/classify'
+import { channelFor } from '../../../server/proxy/channels'
+import { nextPacificMidnight } from '../../../server/proxy/channels/gemini/keyErrors'
+import { parseDuration } from '../../../server/proxy/channels/openai/keyErrors'
+import { classifyFailure } from '../../../server/proxy/classify'
 import { parseStatusRanges } from '../../../shared/settings'
 
 const now = 1_700_000_000_000
-const base = { now, cooldownSeconds: 60, isBanStatus: () => false, headers: {}, bodyText: '' }
+const openai = channelFor('openai').keyErrors
+const anthropic = channelFor('anthropic').keyErrors
+const gemini = channelFor('gemini').keyErrors
+const base = { now, cooldownSeconds: 60, isBanStatus: () => false, headers: {}, bodyText: '', rules: openai }
 
 describe('classifyFailure', () => {
   it('blames the key for 401 and 403, not for 5xx or network errors', () => {
@@ -20,7 +26,7 @@ describe('classifyFailure', () => {
   })
 
   it("treats Gemini's 400 API_KEY_INVALID as the key's fault", () => {
-    expect(classifyFailure({ ...base, status: 400, bodyText: '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}' }).kind).toBe('blame')
+    expect(classifyFailure({ ...base, rules: gemini, status: 400, bodyText: '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}' }).kind).toBe('blame')
   })
 
   it('bans at once for ban_status_codes', () => {
@@ -34,31 +40,42 @@ describe('classifyFailure', () => {
 })
 
 describe('reset times', () => {
-  it('reads Retry-After as an HTTP date', () => {
+  const cooledUntil = (o: Partial<Parameters<typeof classifyFailure>[0]>) => {
+    const v = classifyFailure({ ...base, status: 429, ...o })
+    return v.kind === 'cooldown' ? v.until : null
+  }
+
+  it('reads Retry-After as an HTTP date, on every channel', () => {
     const at = new Date(now + 30_000).toUTCString()
-    expect(Math.abs(resetTimeFrom({ 'retry-after': at }, null, now)! - (now + 30_000))).toBeLessThan(1000)
+    for (const rules of [openai, anthropic, gemini]) expect(Math.abs(cooledUntil({ rules, headers: { 'retry-after': at } })! - (now + 30_000))).toBeLessThan(1000)
+  })
+
+  it("ignores another provider's reset headers", () => {
+    expect(cooledUntil({ rules: anthropic, headers: { 'x-ratelimit-reset-requests': '1s' } })).toBe(now + 60_000)
   })
 
   it("reads OpenAI's x-ratelimit-reset-*, preferring the exhausted limit", () => {
     expect(parseDuration('6m0s')).toBe(360_000)
     expect(parseDuration('1h2m3.5s')).toBe(3_723_500)
     expect(parseDuration('20ms')).toBe(20)
-    expect(resetTimeFrom({ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-requests': '0' }, null, now)).toBe(now + 1000)
-    expect(resetTimeFrom({ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }, null, now)).toBe(now + 360_000)
+    expect(openai.resetTime({ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-requests': '0' }, null, now)).toBe(now + 1000)
+    expect(cooledUntil({ headers: { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' } })).toBe(now + 360_000)
   })
 
   it("reads Anthropic's anthropic-ratelimit-*-reset", () => {
     const at = new Date(now + 45_000).toISOString()
-    expect(resetTimeFrom({ 'anthropic-ratelimit-requests-reset': at, 'anthropic-ratelimit-requests-remaining': '0' }, null, now)).toBe(now + 45_000)
+    expect(cooledUntil({ rules: anthropic, headers: { 'anthropic-ratelimit-requests-reset': at, 'anthropic-ratelimit-requests-remaining': '0' } })).toBe(now + 45_000)
   })
 
   it("reads Gemini's RetryInfo and per-day quota failures", () => {
     const retry = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37s' }] } }
-    expect(resetTimeFrom({}, retry, now)).toBe(now + 37_000)
+    expect(gemini.resetTime({}, retry, now)).toBe(now + 37_000)
     const perDay = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '5s' }] } }
-    expect(resetTimeFrom({}, perDay, now)).toBe(nextPacificMidnight(now))
-    const v = classifyFailure({ ...base, status: 429, bodyText: JSON.stringify(perDay) })
+    expect(gemini.resetTime({}, perDay, now)).toBe(nextPacificMidnight(now))
+    const v = classifyFailure({ ...base, rules: gemini, status: 429, bodyText: JSON.stringify(perDay) })
     expect(v).toEqual({ kind: 'cooldown', until: nextPacificMidnight(now) })
+    // Gemini's 400 RESOURCE_EXHAUSTED is a throttle, too: cooled, not blamed.
+    expect(classifyFailure({ ...base, rules: gemini, status: 400, bodyText: JSON.stringify({ error: { ...perDay.error, code: 400 } }) }).kind).toBe('cooldown')
   })
 
   it('computes the next midnight in Los Angeles', () => {

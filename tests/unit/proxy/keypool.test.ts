@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { KeyPool } from '../../../server/proxy/keypool/pool'
 import { syncPool } from '../../../server/proxy/keypool/sync'
-import { recordFailure, recordSuccess, recordValidation, type KeyStateSink } from '../../../server/proxy/keypool/transitions'
+import { recordFailure, recordSuccess, type KeyStateSink } from '../../../server/proxy/keypool/transitions'
 import { newPoolKey, type PoolKey } from '../../../server/proxy/keypool/types'
-import type { PoolKeyRow } from '../../../server/services/poolLoader'
+import type { PoolKeyRow } from '../../../server/proxy/ports'
 
 const key = (id: number, status: PoolKey['status'] = 'active', cooldownUntil: number | null = null) =>
   newPoolKey({ id, groupId: 1, secret: `sk-secret-${id}`, masked: `sk…${id}`, status, consecutiveFailures: 0, cooldownUntil, lastError: null })
@@ -111,14 +111,6 @@ describe('key state transitions', () => {
     expect(p.byId.get(2)!.cooldownUntil).toBe(10_000)
     expect(p.byId.get(3)!.status).toBe('active')
     expect(p.byId.get(3)!.consecutiveFailures).toBe(0)
-  })
-
-  it('a passing validation restores an invalid key to the rotation', () => {
-    const p = new KeyPool(1)
-    p.add(key(1, 'invalid'))
-    const { s } = sink()
-    recordValidation(p, p.byId.get(1)!, true, null, s)
-    expect(p.next(0)!.id).toBe(1)
   })
 })
 

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { validateKey } from '../../../server/proxy/validation'
+import { UpstreamDispatchers, undiciTransport } from '../../../server/proxy/agents'
+import { validateKey as validateWith } from '../../../server/proxy/validation'
+import { DEFAULT_SETTINGS } from '../../../shared/settings'
+import type { GroupRow } from '../../../shared/types/rows'
 import { groupRow } from '../../support/groups'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 
 let mock: MockUpstream
+const dispatchers = new UpstreamDispatchers(undiciTransport({ http: '', https: '', noProxy: '' }))
+const validateKey = (group: GroupRow, key: string, opts?: { timeoutMs?: number }) => validateWith(group, key, DEFAULT_SETTINGS, dispatchers, opts)
 beforeAll(async () => { mock = await startMockUpstream() })
-afterAll(() => mock.close())
+afterAll(async () => { await dispatchers.close(); await mock.close() })
 beforeEach(() => mock.reset())
 
 const KEY = 'sk-validation-test-0123456789abcdef'

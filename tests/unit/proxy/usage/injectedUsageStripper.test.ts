@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createInjectedUsageStripper } from '../../../../server/proxy/usage'
+import { createInjectedUsageStripper } from '../../../../server/proxy/channels/openai/streamUsage'
 import { openaiChatStream } from './fixtures'
 
 /** Writes the chunks one by one and records what came out after each write, synchronously. */

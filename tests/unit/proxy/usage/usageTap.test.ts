@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { createUsageTap, type Usage, type UsageFormat } from '../../../../server/proxy/usage'
+import { channelFor } from '../../../../server/proxy/channels'
+import type { Usage } from '../../../../server/proxy/usage'
 import type { ChannelType } from '../../../../shared/types/rows'
 import * as f from './fixtures'
 
-type Case = { name: string; channel: ChannelType; format?: UsageFormat; stream: boolean; body: string; want: Usage }
+/** `path`: the request path when it decides the dialect (Gemini's OpenAI mode). */
+type Case = { name: string; channel: ChannelType; path?: string; stream: boolean; body: string; want: Usage }
+
+/** The usage reader the proxy uses for an answer of this channel on this path. */
+const createUsageTap = (channel: ChannelType, path = '/') => channelFor(channel).dialect(path).usageTap()
 
 const cases: Case[] = [
   { name: 'OpenAI chat, plain', channel: 'openai', stream: false, body: f.openaiChatPlain(), want: { promptTokens: 1117, completionTokens: 46, cachedTokens: 0 } },
   { name: 'OpenAI chat, plain, cached', channel: 'openai', stream: false, body: f.openaiChatPlain(1024), want: { promptTokens: 1117, completionTokens: 46, cachedTokens: 1024 } },
   { name: 'OpenAI chat, streamed', channel: 'openai', stream: true, body: f.openaiChatStream({ includeUsage: true }), want: { promptTokens: 19, completionTokens: 10, cachedTokens: 0 } },
   { name: 'OpenAI chat, streamed, cached', channel: 'openai', stream: true, body: f.openaiChatStream({ includeUsage: true, cached: 16 }), want: { promptTokens: 19, completionTokens: 10, cachedTokens: 16 } },
-  { name: 'Gemini /v1beta/openai mode, streamed', channel: 'gemini', format: 'openai', stream: true, body: f.openaiChatStream({ includeUsage: true, cached: 3 }), want: { promptTokens: 19, completionTokens: 10, cachedTokens: 3 } },
+  { name: 'Gemini /v1beta/openai mode, streamed', channel: 'gemini', path: '/v1beta/openai/chat/completions', stream: true, body: f.openaiChatStream({ includeUsage: true, cached: 3 }), want: { promptTokens: 19, completionTokens: 10, cachedTokens: 3 } },
   { name: 'Responses, plain', channel: 'openai-response', stream: false, body: f.openaiResponsesPlain(), want: { promptTokens: 328, completionTokens: 52, cachedTokens: 0 } },
   { name: 'Responses, plain, cached', channel: 'openai-response', stream: false, body: f.openaiResponsesPlain(256), want: { promptTokens: 328, completionTokens: 52, cachedTokens: 256 } },
   { name: 'Responses, streamed', channel: 'openai-response', stream: true, body: f.openaiResponsesStream(), want: { promptTokens: 328, completionTokens: 52, cachedTokens: 0 } },
@@ -28,7 +33,7 @@ const cases: Case[] = [
 ]
 
 function run(c: Case, chunks: Buffer[]) {
-  const tap = createUsageTap(c.channel, { stream: c.stream, format: c.format })
+  const tap = createUsageTap(c.channel, c.path)
   for (const chunk of chunks) tap.push(chunk)
   return tap.finish()
 }
@@ -48,7 +53,7 @@ function seeded(seed: number) {
   return () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff }
 }
 
-describe('createUsageTap', () => {
+describe('usage taps (each dialect\'s usageTap)', () => {
   for (const c of cases) {
     describe(c.name, () => {
       const body = Buffer.from(c.body)
@@ -74,7 +79,7 @@ describe('createUsageTap', () => {
       })
 
       it('is not fooled when the producer reuses a chunk buffer after push', () => {
-        const tap = createUsageTap(c.channel, { stream: c.stream, format: c.format })
+        const tap = createUsageTap(c.channel, c.path)
         const scratch = Buffer.alloc(7)
         for (let i = 0; i < body.length; i += 7) {
           const n = body.copy(scratch, 0, i, i + 7)
@@ -100,21 +105,21 @@ describe('createUsageTap', () => {
 
   it('returns null when the response has no usage', () => {
     expect(run({ name: '', channel: 'openai', stream: true, body: '', want: null as never }, [Buffer.from(f.openaiChatStream({ includeUsage: false }))])).toBeNull()
-    expect(createUsageTap('anthropic', { stream: false }).finish()).toBeNull()
-    const tap = createUsageTap('gemini', { stream: false })
+    expect(createUsageTap('anthropic').finish()).toBeNull()
+    const tap = createUsageTap('gemini')
     tap.push(Buffer.from('{"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}'))
     expect(tap.finish()).toBeNull()
   })
 
   it('returns null for a body cut off inside the usage object', () => {
     const body = f.openaiChatPlain(5)
-    const tap = createUsageTap('openai', { stream: false })
+    const tap = createUsageTap('openai')
     tap.push(Buffer.from(body.slice(0, body.indexOf('"completion_tokens"'))))
     expect(tap.finish()).toBeNull()
   })
 
   it('reads the usage after megabytes of content without keeping them', () => {
-    const tap = createUsageTap('openai', { stream: false })
+    const tap = createUsageTap('openai')
     const filler = Buffer.alloc(1024 * 1024, 'a')
     tap.push(Buffer.from('{"choices":[{"message":{"content":"'))
     for (let i = 0; i < 12; i++) tap.push(filler)
@@ -123,7 +128,7 @@ describe('createUsageTap', () => {
   })
 
   it('gives up on an absurdly large usage object instead of growing without bound', () => {
-    const tap = createUsageTap('openai', { stream: false })
+    const tap = createUsageTap('openai')
     tap.push(Buffer.from('{"usage":{"x":"'))
     for (let i = 0; i < 10; i++) tap.push(Buffer.alloc(64 * 1024, 'b'))
     tap.push(Buffer.from('"}, "more": {"usage": {"prompt_tokens": 1, "completion_tokens": 2}}}'))

@@ -1,34 +1,41 @@
-import type { GroupRow } from '../../../shared/types/rows'
-import { openAiBodyRules } from './openai'
-import type { Channel } from './types'
+import type { GroupRow } from '../../../../shared/types/rows'
+import { openAiBodyRules } from '../openai/body'
+import { openaiDialect } from '../openai/dialect'
+import type { Channel } from '../types'
+import { geminiDialect } from './dialect'
+import { geminiKeyErrors } from './keyErrors'
 
 /** `/v1beta/models/gemini-pro:generateContent` → model `gemini-pro`, method `generateContent`. */
 const MODEL_IN_PATH = /^(.*\/models\/)([^/:]+)(:[A-Za-z]+)?$/
 
-/** Gemini's OpenAI-compatible mode (`/v1beta/openai/...`): Bearer auth, model in the body. */
-export const isGeminiOpenAiPath = (path: string) => /^\/v1(beta)?\/openai\//.test(path)
+/** Gemini's OpenAI-compatible mode (`/v1beta/openai/...`): OpenAI's API with Bearer auth. */
+const isOpenAiMode = (path: string) => /^\/v1(beta)?\/openai\//.test(path)
 
+/** Gemini's native API, and its OpenAI mode. */
 export const geminiChannel: Channel = {
   type: 'gemini',
-  flavour: 'gemini',
+  claimUnified: path => (path.startsWith('/v1beta/') ? 1 : 0),
+  isModelList: path => path === '/v1beta/models' || path === '/v1beta/openai/models',
+  dialect: path => (isOpenAiMode(path) ? openaiDialect : geminiDialect),
   model(path, body) {
-    if (isGeminiOpenAiPath(path)) return openAiBodyRules.model(path, body)
+    if (isOpenAiMode(path)) return openAiBodyRules.model(path, body)
     const m = MODEL_IN_PATH.exec(path)
     return m ? decodeURIComponent(m[2]!) : ''
   },
   setModel(path, body, model) {
-    if (isGeminiOpenAiPath(path)) return openAiBodyRules.setModel(path, body, model)
+    if (isOpenAiMode(path)) return openAiBodyRules.setModel(path, body, model)
     const m = MODEL_IN_PATH.exec(path)
     return m ? `${m[1]}${encodeURIComponent(model)}${m[3] ?? ''}` : path
   },
   isStream(path, query, body) {
-    if (isGeminiOpenAiPath(path)) return body?.stream === true
+    if (isOpenAiMode(path)) return body?.stream === true
     return path.endsWith(':streamGenerateContent') || query.get('alt') === 'sse'
   },
   setKey(headers, key, path) {
-    if (isGeminiOpenAiPath(path)) headers.authorization = `Bearer ${key}`
+    if (isOpenAiMode(path)) headers.authorization = `Bearer ${key}`
     else headers['x-goog-api-key'] = key
   },
+  keyErrors: geminiKeyErrors,
   validationRequest(group: GroupRow, key: string) {
     return {
       method: 'POST',

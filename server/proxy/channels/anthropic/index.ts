@@ -1,0 +1,56 @@
+import type { GroupRow } from '../../../../shared/types/rows'
+import { openAiBodyRules } from '../openai/body'
+import { first, type Channel, type KeyErrorRules } from '../types'
+import { anthropicDialect } from './dialect'
+
+/** The version we send only when the client sent none (validation, old clients). */
+export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
+
+const BILLING = /credit balance is too low|billing|account.*(deactivated|suspended|disabled)/i
+const RESET_KINDS = ['requests', 'tokens', 'input-tokens', 'output-tokens']
+
+const keyErrors: KeyErrorRules = {
+  blamesKey: (_status, text) => BILLING.test(text),
+  isThrottled: () => false,
+  /** `anthropic-ratelimit-*-reset` (RFC 3339): the limit that ran out when one did, else the latest. */
+  resetTime(headers) {
+    const resets: number[] = []
+    for (const kind of RESET_KINDS) {
+      const v = first(headers[`anthropic-ratelimit-${kind}-reset`])
+      const t = v ? Date.parse(v) : NaN
+      if (Number.isNaN(t)) continue
+      if (first(headers[`anthropic-ratelimit-${kind}-remaining`]) === '0') return t
+      resets.push(t)
+    }
+    return resets.length ? Math.max(...resets) : null
+  },
+}
+
+const isMessagesPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/')
+
+/** Anthropic's Messages API: the model in the body, the key in `x-api-key`. */
+export const anthropicChannel: Channel = {
+  type: 'anthropic',
+  // More specific than the openai channel's /v1/: Anthropic's SDK lists models on OpenAI's path
+  // too, and always sends anthropic-version.
+  claimUnified: (path, headers) => (isMessagesPath(path) || (path === '/v1/models' && headers['anthropic-version']) ? 2 : 0),
+  isModelList: path => path === '/v1/models',
+  dialect: () => anthropicDialect,
+  model: openAiBodyRules.model,
+  setModel: openAiBodyRules.setModel,
+  isStream: openAiBodyRules.isStream,
+  setKey(headers, key) {
+    headers['x-api-key'] = key
+    // The client's anthropic-version passes through; the API refuses requests without one.
+    if (!headers['anthropic-version']) headers['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION
+  },
+  keyErrors,
+  validationRequest(group: GroupRow, key: string) {
+    return {
+      method: 'POST',
+      path: group.validationPath || '/v1/messages',
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': DEFAULT_ANTHROPIC_VERSION },
+      body: JSON.stringify({ model: group.testModel, max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+    }
+  },
+}

@@ -1,0 +1,27 @@
+import type { GroupRow } from '../../../../shared/types/rows'
+import type { Channel, JsonBody, StreamUsageRequest } from '../types'
+import { bearerValidation, openAiBodyRules } from './body'
+import { openaiDialect } from './dialect'
+import { openaiKeyErrors } from './keyErrors'
+import { createInjectedUsageStripper } from './streamUsage'
+
+/** Chat completions streams report usage only when asked: we ask, log it, and hide it again. */
+const chatStreamUsage: StreamUsageRequest = {
+  wanted: (path, body) => path.endsWith('/chat/completions') && !(body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,
+  add(body: JsonBody) { body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true } },
+  stripper: createInjectedUsageStripper,
+}
+
+/** OpenAI's API: chat completions, embeddings, images, audio, everything under /v1. */
+export const openaiChannel: Channel = {
+  type: 'openai',
+  // Everything under /v1 that a more specific API (Anthropic's /v1/messages) does not claim.
+  claimUnified: path => (path.startsWith('/v1/') ? 1 : 0),
+  isModelList: path => path === '/v1/models',
+  dialect: () => openaiDialect,
+  ...openAiBodyRules,
+  keyErrors: openaiKeyErrors,
+  streamUsage: chatStreamUsage,
+  validationRequest: (group: GroupRow, key: string) => bearerValidation(group.validationPath || '/v1/chat/completions', key,
+    { model: group.testModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),
+}
