@@ -12,6 +12,7 @@ import type { GroupRuntime } from './registry'
 
 const EMPTY = Buffer.alloc(0)
 const NO_QUERY = new URLSearchParams()
+const NO_CHANNELS: readonly Channel[] = []
 
 /** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
@@ -53,16 +54,18 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
   if (queryKey !== null) query.delete('key')
 
   let group: GroupRuntime | undefined
-  let channels: Channel[]
+  /** Unified routes: the channels whose API this is. */
+  let channels: readonly Channel[] = NO_CHANNELS
+  let dialect: Dialect = fallbackDialect
   if (route.kind === 'group') {
     const prefix = `/proxy/${route.group}`
     pathname = pathname.startsWith(prefix) ? pathname.slice(prefix.length) || '/' : pathname
     group = engine.registry.byName.get(route.group)
-    channels = group ? [group.channel] : []
+    if (group) dialect = group.channel.dialect(pathname)
   } else {
     channels = unifiedChannels(pathname, req.headers)
+    if (channels.length) dialect = channels[0]!.dialect(pathname)
   }
-  const dialect: Dialect = channels.length ? channels[0]!.dialect(pathname) : fallbackDialect
 
   const { options } = engine
   if (options.cors.enabled && applyCors(options.cors, req, res)) return
@@ -110,7 +113,7 @@ function logRefused(ctx: RequestContext | undefined, e: ProxyError) {
   ctx.engine.metrics.requestFinished({ route: ctx.route, group: g?.row.name ?? '', status: e.status, durationMs: Date.now() - ctx.started, ttftMs: null, stream: false })
 }
 
-async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined, channels: Channel[]) {
+async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined, channels: readonly Channel[]) {
   const { engine, req, pk } = ctx
   const groups = engine.registry.ordered
   if (route.kind === 'unified' && ctx.method === 'GET' && channels.length && channels[0]!.isModelList(ctx.path)) {
