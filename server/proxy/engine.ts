@@ -1,6 +1,6 @@
 import type { Logger } from '../logger'
 import type { Store } from '../store/types'
-import type { UpstreamDispatchers } from './agents'
+import type { UpstreamDispatchers } from './upstreamPools'
 import type { KeyStateSink } from './keypool/transitions'
 import type { EngineMetrics, EngineOptions, RequestLogSink, SettingsSource } from './ports'
 import type { ProxyKeyTable } from './proxyKeys'

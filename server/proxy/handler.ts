@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseJsonBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
-import { dispatch } from './dispatch'
+import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
 import { ProxyError, sendError, sendJson } from './errors'
 import { reachableModels } from './modelList'
@@ -145,5 +145,5 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   }
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
-  await dispatch(ctx, candidates)
+  await serveWithFailover(ctx, candidates)
 }

@@ -1,5 +1,5 @@
 import type { KeyStatus } from '../../shared/types/rows'
-import { UpstreamDispatchers, undiciTransport } from './agents'
+import { UpstreamDispatchers, undiciTransport } from './upstreamPools'
 import type { Engine } from './engine'
 import { handleProxy } from './handler'
 import { createKeyStateBus } from './keypool/bus'

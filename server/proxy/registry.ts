@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { parseStatusRanges, withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
-import type { UpstreamDispatchers } from './agents'
+import type { UpstreamDispatchers } from './upstreamPools'
 import { channelFor, type Channel } from './channels'
 import { KeyPool } from './keypool/pool'
 import { modelMatcher, type ModelMatcher } from './models'

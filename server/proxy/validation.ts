@@ -2,7 +2,7 @@ import { request } from 'undici'
 import type { KeyTestResult } from '../../shared/schemas/keys'
 import { withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow } from '../../shared/types/rows'
-import type { UpstreamDispatchers } from './agents'
+import type { UpstreamDispatchers } from './upstreamPools'
 import { channelFor, joinUrl } from './channels'
 import { redactSecret, upstreamErrorMessage } from './redact'
 

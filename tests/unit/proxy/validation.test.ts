@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { UpstreamDispatchers, undiciTransport } from '../../../server/proxy/agents'
+import { UpstreamDispatchers, undiciTransport } from '../../../server/proxy/upstreamPools'
 import { validateKey as validateWith } from '../../../server/proxy/validation'
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import type { GroupRow } from '../../../shared/types/rows'

@@ -9,7 +9,7 @@ import type { PoolKey } from './keypool/types'
 import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
-import { prepareRequest, type PreparedRequest } from './transform'
+import { prepareRequest, type PreparedRequest } from './prepare'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -77,7 +77,7 @@ function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
  * hands over to the next), each attempt with the next key, until one answers or `max_retries`
  * is used up. Nothing is retried once a byte has gone to the client.
  */
-export async function dispatch(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
+export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
   const metrics = engine.metrics
   const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
