@@ -63,6 +63,15 @@ export type SettingDefinition = Common & {
 export const SETTING_DEFINITIONS: readonly SettingDefinition[] = Object.entries(SETTINGS)
   .map(([key, spec]) => ({ key: key as SettingKey, ...spec }))
 
+/** A setting as `GET /api/settings` answers it. */
+export type SettingView = Pick<SettingDefinition, 'key' | 'type' | 'category' | 'description'> & {
+  value: SettingsMap[SettingKey]
+  default: SettingsMap[SettingKey]
+  min: number | null
+  max: number | null
+  groupOverridable: boolean
+}
+
 export const GROUP_CONFIG_KEYS: readonly GroupConfigKey[] = SETTING_DEFINITIONS.filter(d => d.group).map(d => d.key as GroupConfigKey)
 
 export const DEFAULT_SETTINGS = Object.fromEntries(SETTING_DEFINITIONS.map(d => [d.key, d.default])) as SettingsMap
