@@ -7,7 +7,7 @@ export const CHANNELS = [
   {
     type: 'openai',
     label: 'OpenAI',
-    description: 'OpenAI-compatible API: chat completions, embeddings, images, audio, everything under /v1',
+    description: 'OpenAI-compatible API: chat, embeddings, images, audio, all of /v1',
     defaultUpstream: 'https://api.openai.com',
     defaultTestModel: 'gpt-4o-mini',
     validationPath: '/v1/chat/completions',
