@@ -1,5 +1,6 @@
 import { bigint, boolean, customType, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
-import type { ChannelType, GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
+import { CHANNEL_TYPES } from '../../shared/channels'
+import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
 
 // JSON kept as LONGTEXT: MariaDB's JSON is an alias of it, and mysql2 hands it back as a string.
 const json = <T>(name: string) =>
@@ -17,7 +18,7 @@ export const groups = mysqlTable('groups', {
   displayName: varchar('display_name', { length: 255 }).notNull().default(''),
   description: varchar('description', { length: 2000 }).notNull().default(''),
   type: varchar('type', { length: 16 }).$type<GroupType>().notNull().default('standard'),
-  channel: varchar('channel', { length: 32 }).$type<ChannelType>().notNull(),
+  channel: varchar('channel', { length: 32, enum: CHANNEL_TYPES }).notNull(),
   upstreams: json<Upstream[]>('upstreams').notNull(),
   testModel: varchar('test_model', { length: 255 }).notNull().default(''),
   validationPath: varchar('validation_path', { length: 500 }).notNull().default(''),

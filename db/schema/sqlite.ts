@@ -1,5 +1,6 @@
 import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import type { ChannelType, GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
+import { CHANNEL_TYPES } from '../../shared/channels'
+import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
 
 const json = <T>(name: string) =>
   customType<{ data: T; driverData: string }>({
@@ -17,7 +18,7 @@ export const groups = sqliteTable('groups', {
   displayName: text('display_name').notNull().default(''),
   description: text('description').notNull().default(''),
   type: text('type').$type<GroupType>().notNull().default('standard'),
-  channel: text('channel').$type<ChannelType>().notNull(),
+  channel: text('channel', { enum: CHANNEL_TYPES }).notNull(),
   upstreams: json<Upstream[]>('upstreams').notNull(),
   testModel: text('test_model').notNull().default(''),
   validationPath: text('validation_path').notNull().default(''),

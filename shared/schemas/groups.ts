@@ -1,8 +1,8 @@
 import { z } from 'zod'
+import { CHANNEL_TYPES } from '../channels'
 import { GroupConfigSchema } from '../settings'
 import { modelName, pageFields } from './common'
 
-export const CHANNELS = ['openai', 'openai-response', 'anthropic', 'gemini'] as const
 export const GROUP_NAME_PATTERN = /^[a-z0-9_-]{1,100}$/
 
 const weight = z.number().int('must be a whole number').min(0, 'must be at least 0').max(1000, 'must be at most 1000')
@@ -37,7 +37,7 @@ const groupFields = {
   displayName: z.string().max(255).default(''),
   description: z.string().max(2000).default(''),
   type: z.enum(['standard', 'aggregate']).default('standard'),
-  channel: z.enum(CHANNELS),
+  channel: z.enum(CHANNEL_TYPES),
   upstreams: z.array(UpstreamSchema).max(100).default([]),
   testModel: z.string().max(255).default(''),
   validationPath: z.string().max(500).refine(v => v === '' || (v.startsWith('/') && !/\s/.test(v)), 'must be empty or a path starting with /').default(''),

@@ -3,7 +3,9 @@
  * that db/schema/sqlite.ts and db/schema/mysql.ts infer exactly these).
  * Times are epoch milliseconds; JSON columns are typed values.
  */
-export type ChannelType = 'openai' | 'openai-response' | 'anthropic' | 'gemini'
+import type { ChannelType } from '../channels'
+
+export type { ChannelType }
 export type GroupType = 'standard' | 'aggregate'
 export type KeyStatus = 'active' | 'cooling' | 'invalid' | 'disabled'
 export type TaskState = 'running' | 'done' | 'failed'

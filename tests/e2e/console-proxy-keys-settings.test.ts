@@ -20,10 +20,18 @@ describe.skipIf(!testEnv.chromium)(`console: proxy keys and settings in Chromium
   })
 
   it('creates a proxy key, shows its secret once, and lists it masked', async () => {
+    const sent: string[] = []
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/api/proxy-keys')) sent.push(r.url()) })
     await page.goto(`${server.url}/proxy-keys`)
+    // Without a name the shared schema refuses, and nothing is sent.
+    await page.locator('[data-test="create-proxy-key"]').click()
+    await expect.poll(() => page.getByText('is required', { exact: true }).count()).toBe(1)
+    if (process.env.KEYGATE_TEST_SCREENSHOTS) await page.screenshot({ path: `${process.env.KEYGATE_TEST_SCREENSHOTS}/proxy-keys.png` })
+    expect(sent).toEqual([])
     await page.locator('input[name="proxyKeyName"]').fill('my-app')
     await page.locator('[data-test="create-proxy-key"]').click()
     const secret = (await page.locator('[data-test="new-secret"] code').textContent({ timeout: 10_000 }))!.trim()
+    expect(sent).toHaveLength(1)
     expect(secret).toMatch(/^kg-\S{20,}$/)
     const table = page.locator('[data-test="proxy-keys-table"]')
     await expect.poll(() => table.getByText('my-app', { exact: true }).count()).toBe(1)
@@ -55,5 +63,22 @@ describe.skipIf(!testEnv.chromium)(`console: proxy keys and settings in Chromium
     await expect.poll(() => page.locator('[data-test="saved"]').count()).toBe(1)
     s = await server.api('GET', '/api/settings')
     expect(s.body.find((x: any) => x.key === 'max_retries').value).toBe(7)
+  })
+
+  it('shows the settings schema\'s message next to a bad value and sends nothing', async () => {
+    const sent: string[] = []
+    page.on('request', (r) => { if (r.method() === 'PATCH') sent.push(r.url()) })
+    await page.goto(`${server.url}/settings`)
+    const codes = page.locator('input[name="failover_status_codes"]')
+    await codes.fill('500-abc')
+    await page.locator('[data-test="save-settings"]').click()
+    await expect.poll(() => page.getByText('"500-abc" is not a status or a range like 500-599').count()).toBe(1)
+    const proxy = page.locator('input[name="proxy_url"]')
+    await proxy.fill('socks5://127.0.0.1:1080')
+    await page.locator('[data-test="save-settings"]').click()
+    await expect.poll(() => page.getByText('must be an http(s):// URL or empty').count()).toBe(1)
+    expect(sent).toEqual([])
+    const s = await server.api('GET', '/api/settings')
+    expect(s.body.find((x: any) => x.key === 'failover_status_codes').value).toBe('400-403,405-599')
   })
 })
