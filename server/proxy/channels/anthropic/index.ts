@@ -1,3 +1,4 @@
+import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import { openAiBodyRules } from '../openai/body'
 import { first, type Channel, type KeyErrorRules } from '../types'
@@ -48,7 +49,7 @@ export const anthropicChannel: Channel = {
   validationRequest(group: GroupRow, key: string) {
     return {
       method: 'POST',
-      path: group.validationPath || '/v1/messages',
+      path: group.validationPath || channelInfo('anthropic').validationPath,
       headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': DEFAULT_ANTHROPIC_VERSION },
       body: JSON.stringify({ model: group.testModel, max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
     }

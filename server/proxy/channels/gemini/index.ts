@@ -1,3 +1,4 @@
+import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import { openAiBodyRules } from '../openai/body'
 import { openaiDialect } from '../openai/dialect'
@@ -39,7 +40,7 @@ export const geminiChannel: Channel = {
   validationRequest(group: GroupRow, key: string) {
     return {
       method: 'POST',
-      path: group.validationPath || `/v1beta/models/${encodeURIComponent(group.testModel)}:generateContent`,
+      path: group.validationPath || channelInfo('gemini').validationPath.replace('{model}', encodeURIComponent(group.testModel)),
       headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
       body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
     }

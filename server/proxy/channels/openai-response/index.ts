@@ -1,3 +1,4 @@
+import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import { bearerValidation, openAiBodyRules } from '../openai/body'
 import { openaiDialect } from '../openai/dialect'
@@ -13,5 +14,5 @@ export const openaiResponseChannel: Channel = {
   dialect: () => openaiDialect,
   ...openAiBodyRules,
   keyErrors: openaiKeyErrors,
-  validationRequest: (group: GroupRow, key: string) => bearerValidation(group.validationPath || '/v1/responses', key, { model: group.testModel, input: 'hi' }),
+  validationRequest: (group: GroupRow, key: string) => bearerValidation(group.validationPath || channelInfo('openai-response').validationPath, key, { model: group.testModel, input: 'hi' }),
 }

@@ -1,3 +1,4 @@
+import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import type { Channel, JsonBody, StreamUsageRequest } from '../types'
 import { bearerValidation, openAiBodyRules } from './body'
@@ -22,6 +23,6 @@ export const openaiChannel: Channel = {
   ...openAiBodyRules,
   keyErrors: openaiKeyErrors,
   streamUsage: chatStreamUsage,
-  validationRequest: (group: GroupRow, key: string) => bearerValidation(group.validationPath || '/v1/chat/completions', key,
+  validationRequest: (group: GroupRow, key: string) => bearerValidation(group.validationPath || channelInfo('openai').validationPath, key,
     { model: group.testModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),
 }
