@@ -3,7 +3,7 @@ import { KeyPool } from '../../../server/proxy/keypool/pool'
 import { syncPool } from '../../../server/proxy/keypool/sync'
 import { recordFailure, recordSuccess, recordValidation, type KeyStateSink } from '../../../server/proxy/keypool/transitions'
 import { newPoolKey, type PoolKey } from '../../../server/proxy/keypool/types'
-import type { PoolKeyRow } from '../../../server/services/poolLoader'
+import type { PoolKeyRow } from '../../../server/proxy/ports'
 
 const key = (id: number, status: PoolKey['status'] = 'active', cooldownUntil: number | null = null) =>
   newPoolKey({ id, groupId: 1, secret: `sk-secret-${id}`, masked: `sk…${id}`, status, consecutiveFailures: 0, cooldownUntil, lastError: null })

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { KeyPool } from '../../../server/proxy/keypool/pool'
 import { createReloadQueue, reloadPoolPaged, type ReloadWork } from '../../../server/proxy/keypool/reload'
 import { applyKeyRows, syncPool } from '../../../server/proxy/keypool/sync'
-import type { PoolKeyPageRow, PoolKeyRow } from '../../../server/services/poolLoader'
+import type { PoolKeyRow } from '../../../server/proxy/ports'
 
-const row = (id: number, status: PoolKeyRow['status'] = 'active', cooldownUntil: number | null = null): PoolKeyPageRow =>
+const row = (id: number, status: PoolKeyRow['status'] = 'active', cooldownUntil: number | null = null): PoolKeyRow =>
   ({ id, groupId: 1, keyCiphertext: `c${id}`, status, consecutiveFailures: 0, cooldownUntil, lastError: null })
 
 function counting() {
@@ -13,7 +13,7 @@ function counting() {
 }
 
 /** A page reader over an in-memory table, in id order as the database serves it. */
-function table(rows: PoolKeyPageRow[]) {
+function table(rows: PoolKeyRow[]) {
   const sorted = () => [...rows].sort((a, b) => a.id - b.id)
   const reads: number[] = []
   return {
