@@ -3,7 +3,7 @@
 // (DATABASE_DSN, DATA_DIR, ENCRYPTION_KEY, REDIS_DSN). Safe to run twice: nothing is added again.
 import { parseArgs } from 'node:util'
 import { ConfigError, parseConfig, resolveSecrets } from '../server/config'
-import { openStorage } from '../server/core'
+import { openStorage } from '../server/core/storage'
 import { createLogger } from '../server/logger'
 import { importFromGptLoad, openSource } from '../server/services/gptLoadImport'
 
