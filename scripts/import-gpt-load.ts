@@ -2,14 +2,10 @@
 // Imports a GPT-Load database into the Keygate database configured by the usual environment
 // (DATABASE_DSN, DATA_DIR, ENCRYPTION_KEY, REDIS_DSN). Safe to run twice: nothing is added again.
 import { parseArgs } from 'node:util'
-import { openDb, runMigrations } from '../db/client'
 import { ConfigError, parseConfig, resolveSecrets } from '../server/config'
-import { startChangeFeed } from '../server/services/changes'
-import { verifyEncryptionKey } from '../server/services/encryptionCheck'
+import { openStorage } from '../server/core/storage'
+import { createLogger } from '../server/logger'
 import { importFromGptLoad, openSource } from '../server/services/gptLoadImport'
-import { createKeyCipher } from '../server/services/keyCipher'
-import { loadSettings } from '../server/services/settings'
-import { createStore } from '../server/store'
 
 async function main() {
   const { values } = parseArgs({ options: { dsn: { type: 'string' }, 'encryption-key': { type: 'string', default: '' }, help: { type: 'boolean' } } })
@@ -19,27 +15,19 @@ async function main() {
   }
   const config = parseConfig(process.env)
   const secrets = resolveSecrets(config)
-  const db = await openDb(config.database)
-  const store = createStore(config.redisUrl, config.redisKeyPrefix)
+  // Running instances hear about the import through the storage's change feed (cluster: Redis).
+  const storage = await openStorage(config, secrets, createLogger('silent', 'json'))
   try {
-    await runMigrations(db)
-    const cipher = createKeyCipher(secrets.encryptionKey)
-    await verifyEncryptionKey(db, cipher)
-    // Running instances hear about the import through the change feed (cluster: Redis).
-    const stopFeed = await startChangeFeed(store, () => {})
-    await loadSettings(db)
     const source = await openSource(values.dsn)
     try {
-      const report = await importFromGptLoad(db, cipher, source, values['encryption-key'] ?? '', line => process.stderr.write(`import: ${line}\n`))
+      const report = await importFromGptLoad(storage, source, values['encryption-key'] ?? '', line => process.stderr.write(`import: ${line}\n`))
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-      if (store.kind === 'memory') process.stderr.write('import: done. Restart Keygate (or wait for its next reload) so a running instance without Redis picks up the imported data.\n')
+      if (storage.store.kind === 'memory') process.stderr.write('import: done. Restart Keygate (or wait for its next reload) so a running instance without Redis picks up the imported data.\n')
     } finally {
       await source.close()
-      await stopFeed()
     }
   } finally {
-    await store.close()
-    await db.close()
+    await storage.close()
   }
 }
 

@@ -1,5 +1,4 @@
 import type { H3Error, H3Event } from 'h3'
-import { useApp } from './app'
 
 const CODES: Record<number, string> = { 400: 'VALIDATION', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT', 413: 'TOO_LARGE', 429: 'RATE_LIMITED', 503: 'NOT_READY' }
 
@@ -14,7 +13,9 @@ export default async function apiErrorHandler(error: H3Error, event: H3Event) {
   const statusCode = error.statusCode || 500
   const unexpected = statusCode >= 500 && (error.unhandled || error.fatal)
   if (unexpected) {
-    try { useApp().log.error({ err: error.cause ?? error, path: event.path.split('?', 1)[0] }, 'management API request failed') } catch { console.error(error) }
+    const log = event.context.keygate?.log
+    if (log) log.error({ err: error.cause ?? error, path: event.path.split('?', 1)[0] }, 'management API request failed')
+    else console.error(error)
   }
   const data = unexpected ? { code: 'INTERNAL' } : { code: CODES[statusCode] ?? 'ERROR', ...(error.data as object | undefined) }
   const body = { statusCode, message: unexpected ? 'Internal error' : error.message, data }

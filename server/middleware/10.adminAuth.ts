@@ -1,6 +1,5 @@
-import { useApp } from '../app'
 import { secretsEqual, SESSION_COOKIE } from '../services/auth'
-import { useSessions } from '../utils/admin'
+import { useKeygate } from '../utils/keygate'
 
 const OPEN = new Set(['/api/auth/login'])
 
@@ -8,8 +7,9 @@ const OPEN = new Set(['/api/auth/login'])
 export default defineEventHandler(async (event) => {
   const path = event.path.split('?', 1)[0]!
   if (!path.startsWith('/api/') || OPEN.has(path)) return
+  const { authKey, sessions } = useKeygate(event)
   const auth = getRequestHeader(event, 'authorization')
-  if (auth?.startsWith('Bearer ') && secretsEqual(auth.slice(7).trim(), useApp().authKey)) return
-  if (await useSessions().valid(getCookie(event, SESSION_COOKIE))) return
+  if (auth?.startsWith('Bearer ') && secretsEqual(auth.slice(7).trim(), authKey)) return
+  if (await sessions.valid(getCookie(event, SESSION_COOKIE))) return
   throw createError({ statusCode: 401, message: 'Sign in with the admin key', data: { code: 'UNAUTHORIZED' } })
 })

@@ -1,11 +1,10 @@
-import { lifecycle } from '../app'
-
 export default defineEventHandler((event) => {
-  if (lifecycle.draining) {
+  const lifecycle = event.context.lifecycle
+  if (lifecycle?.draining) {
     setResponseStatus(event, 503)
     return { status: 'draining' }
   }
-  if (!lifecycle.ready) {
+  if (!lifecycle?.ready) {
     setResponseStatus(event, 503)
     return { status: 'starting' }
   }

@@ -7,11 +7,13 @@ import type { Db } from '../../db/client'
 import { GroupCreateSchema, type GroupInput } from '../../shared/schemas/groups'
 import { GroupConfigSchema, SettingsPatchSchema, type SettingsMap } from '../../shared/settings'
 import { parseDatabaseDsn } from '../config/schema'
-import { publishChange } from './changes'
+import type { ChangePublisher } from './changes'
+import { createConsumerKeyService } from './consumerKeys'
 import { access, insertedId } from './dbAccess'
-import type { KeyCipher } from './keyCipher'
-import { createProxyKey } from './proxyKeys'
-import { updateSettings } from './settings'
+import type { KeyCipher } from './keys/cipher'
+import type { Settings } from './settings'
+
+export type GptLoadImportDeps = { db: Db; cipher: KeyCipher; changes: ChangePublisher; settings: Pick<Settings, 'update'> }
 
 /**
  * Reads a GPT-Load database (SQLite file or MySQL) and imports its groups, sub-groups, keys,
@@ -144,7 +146,9 @@ async function insertImportedKeys(handle: Db, cipher: KeyCipher, groupId: number
   return (res as { affectedRows: number }).affectedRows
 }
 
-export async function importFromGptLoad(handle: Db, cipher: KeyCipher, source: Source, encryptionKey: string, log: (line: string) => void = () => {}): Promise<ImportReport> {
+export async function importFromGptLoad(deps: GptLoadImportDeps, source: Source, encryptionKey: string, log: (line: string) => void = () => {}): Promise<ImportReport> {
+  const { db: handle, cipher, changes } = deps
+  const consumerKeys = createConsumerKeyService(deps)
   const report: ImportReport = { groups: { created: 0, existing: 0, skipped: [] }, subGroups: 0, keys: { added: 0, existing: 0, failed: 0 }, settings: { applied: [], ignored: [] }, proxyKeys: { created: 0, existing: 0 } }
   const decrypt = gptLoadDecryptor(encryptionKey)
   const tables = await source.tables()
@@ -172,7 +176,7 @@ export async function importFromGptLoad(handle: Db, cipher: KeyCipher, source: S
       const typed = typedValue(SettingsPatchSchema, key, r.setting_value)
       if (typed) { patch[typed[0]] = typed[1]; report.settings.applied.push(typed[0]) } else report.settings.ignored.push(key)
     }
-    if (Object.keys(patch).length) await updateSettings(handle, patch as Partial<SettingsMap>)
+    if (Object.keys(patch).length) await deps.settings.update(patch as Partial<SettingsMap>)
     for (const secret of globalProxyKeys) wantProxyKey(secret, 'all', 'GPT-Load global proxy key')
   }
 
@@ -232,12 +236,12 @@ export async function importFromGptLoad(handle: Db, cipher: KeyCipher, source: S
     if ((await db.select({ id: t.proxyKeys.id }).from(t.proxyKeys).where(eq(t.proxyKeys.keyHash, cipher.hash(secret))).limit(1))[0]) { report.proxyKeys.existing++; continue }
     if (secret.length < 8) { log(`a proxy key of ${want.name} was skipped: shorter than 8 characters`); continue }
     const groupIds = want.groups === 'all' ? [] : [...want.groups]
-    await createProxyKey(handle, cipher, { name: want.name, key: secret, groupIds, models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', expiresAt: null, enabled: true }, { publish: false })
+    await consumerKeys.create({ name: want.name, key: secret, groupIds, models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', expiresAt: null, enabled: true }, { publish: false })
     report.proxyKeys.created++
   }
 
-  await publishChange({ type: 'groups' })
-  for (const id of new Set(idMap.values())) await publishChange({ type: 'keys', groupId: id })
-  await publishChange({ type: 'proxy-keys' })
+  await changes.publish({ type: 'groups' })
+  for (const id of new Set(idMap.values())) await changes.publish({ type: 'keys', groupId: id })
+  await changes.publish({ type: 'proxy-keys' })
   return report
 }

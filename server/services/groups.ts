@@ -3,15 +3,15 @@ import type { Db } from '../../db/client'
 import { GroupCreateSchema, type GroupCopyInput, type GroupCreateInput, type GroupInput, type GroupPatchInput, type GroupView } from '../../shared/schemas/groups'
 import type { Page } from '../../shared/schemas/common'
 import type { GroupRow } from '../../shared/types/rows'
-import { publishChange } from './changes'
+import type { ChangePublisher } from './changes'
 import { access, execSql, inTransaction, insertedId } from './dbAccess'
 import { conflict, invalid, notFound, zodValidationError } from './errors'
-import { getSettings } from './settings'
+import type { Settings } from './settings'
 
 type SubGroupRef = { groupId: number; weight: number }
 
-function toView(row: GroupRow, subGroups: SubGroupRef[]): GroupView {
-  const base = getSettings().app_url.replace(/\/+$/, '')
+function toView(appUrl: string, row: GroupRow, subGroups: SubGroupRef[]): GroupView {
+  const base = appUrl.replace(/\/+$/, '')
   return {
     id: row.id,
     name: row.name,
@@ -56,19 +56,6 @@ export async function getGroupRow(handle: Db, id: number): Promise<GroupRow> {
   const row = (await db.select().from(t.groups).where(eq(t.groups.id, id)).limit(1))[0]
   if (!row) throw notFound(`group ${id}`)
   return row
-}
-
-export async function getGroup(handle: Db, id: number): Promise<GroupView> {
-  const row = await getGroupRow(handle, id)
-  return toView(row, (await subGroupsOf(handle, [id])).get(id) ?? [])
-}
-
-export async function listGroups(handle: Db, q: { page: number; pageSize: number }): Promise<Page<GroupView>> {
-  const { db, t } = access(handle)
-  const rows = await db.select().from(t.groups).orderBy(asc(t.groups.sort), asc(t.groups.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
-  const total = (await db.select({ n: count() }).from(t.groups))[0]!.n
-  const subs = await subGroupsOf(handle, rows.filter(r => r.type === 'aggregate').map(r => r.id))
-  return { items: rows.map(r => toView(r, subs.get(r.id) ?? [])), total: Number(total) }
 }
 
 /** Sub-groups must exist, be standard (no nesting), not be the group itself, and share its channel. */
@@ -127,73 +114,10 @@ async function writeSubGroups(db: ReturnType<typeof access>['db'], t: ReturnType
     await db.insert(t.groupSubGroups).values(g.subGroups.map(s => ({ groupId, subGroupId: s.groupId, weight: s.weight })))
 }
 
-export async function createGroup(handle: Db, input: GroupInput): Promise<GroupView> {
-  await checkSubGroups(handle, input)
-  if (await nameTaken(handle, input.name)) throw conflict(`a group named ${input.name} already exists`)
-  const now = Date.now()
-  let id: number
-  try {
-    id = await inTransaction(handle, async (db) => {
-      const { t } = access(handle)
-      const sort = input.sort || await nextSort(handle)
-      const newId = insertedId(await db.insert(t.groups).values({ ...columns(input), sort, createdAt: now, updatedAt: now }))
-      await writeSubGroups(db, t, newId, input)
-      return newId
-    })
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`a group named ${input.name} already exists`)
-    throw err
-  }
-  await publishChange({ type: 'groups' })
-  return getGroup(handle, id)
-}
-
 async function nextSort(handle: Db): Promise<number> {
   const { db, t } = access(handle)
   const rows = await db.select({ sort: t.groups.sort }).from(t.groups).orderBy(asc(t.groups.sort))
   return rows.length ? Math.max(...rows.map(r => r.sort)) + 1 : 1
-}
-
-/** Applies a patch, then checks the merged group as if it were created anew. */
-export async function updateGroup(handle: Db, id: number, patch: GroupPatchInput): Promise<GroupView> {
-  const current = await getGroup(handle, id)
-  const { id: _i, endpoint: _e, createdAt: _c, updatedAt: _u, ...fields } = current
-  const parsed = GroupCreateSchema.safeParse({ ...fields, ...patch } satisfies GroupCreateInput)
-  if (!parsed.success) throw zodValidationError(parsed.error)
-  const merged = parsed.data
-  await checkSubGroups(handle, merged, id)
-  await checkUsedBy(handle, id, merged)
-  if (merged.name !== current.name && await nameTaken(handle, merged.name, id)) throw conflict(`a group named ${merged.name} already exists`)
-  try {
-    await inTransaction(handle, async (db) => {
-      const { t } = access(handle)
-      await db.update(t.groups).set({ ...columns(merged), updatedAt: Date.now() }).where(eq(t.groups.id, id))
-      await writeSubGroups(db, t, id, merged)
-    })
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`a group named ${merged.name} already exists`)
-    throw err
-  }
-  await publishChange({ type: 'groups' })
-  return getGroup(handle, id)
-}
-
-/** Refused while an aggregate uses the group, unless forced (the aggregate then loses it). Keys go with the group. */
-export async function deleteGroup(handle: Db, id: number, force: boolean): Promise<{ deleted: true }> {
-  const row = await getGroupRow(handle, id)
-  const users = await aggregatesUsing(handle, id)
-  if (users.length && !force)
-    throw conflict(`group ${row.name} is a sub-group of ${users.map(u => u.name).join(', ')}; remove it there first or delete with ?force=true`, { aggregates: users.map(u => ({ id: u.id, name: u.name })) })
-  await inTransaction(handle, async (db) => {
-    const { t } = access(handle)
-    await db.delete(t.groupSubGroups).where(eq(t.groupSubGroups.subGroupId, id))
-    await db.delete(t.groupSubGroups).where(eq(t.groupSubGroups.groupId, id))
-    await db.delete(t.apiKeys).where(eq(t.apiKeys.groupId, id))
-    await db.delete(t.groups).where(eq(t.groups.id, id))
-  })
-  await publishChange({ type: 'groups' })
-  await publishChange({ type: 'keys', groupId: id })
-  return { deleted: true }
 }
 
 async function freeCopyName(handle: Db, base: string): Promise<string> {
@@ -204,47 +128,134 @@ async function freeCopyName(handle: Db, base: string): Promise<string> {
   }
 }
 
-/** A new group with the same settings; keys copied as stored (ciphertexts stay valid under the same key). */
-export async function copyGroup(handle: Db, id: number, input: GroupCopyInput): Promise<GroupView> {
-  const source = await getGroup(handle, id)
-  const name = input.name ?? await freeCopyName(handle, source.name)
-  if (await nameTaken(handle, name)) throw conflict(`a group named ${name} already exists`)
-  const { id: _i, endpoint: _e, createdAt: _c, updatedAt: _u, ...fields } = source
-  const now = Date.now()
-  const newId = await inTransaction(handle, async (db) => {
-    const { t } = access(handle)
-    const gid = insertedId(await db.insert(t.groups).values({ ...columns(fields as GroupInput), name, sort: await nextSort(handle), createdAt: now, updatedAt: now }))
-    await writeSubGroups(db, t, gid, fields as GroupInput)
-    if (input.keys !== 'none') {
-      const onlyActive = input.keys === 'active' ? dsql` AND status = 'active'` : dsql``
-      await execSql(handle, db, dsql`INSERT INTO api_keys (group_id, key_hash, key_ciphertext, status, notes, request_count, failure_count, consecutive_failures, created_at, updated_at)
-        SELECT ${gid}, key_hash, key_ciphertext, CASE WHEN status = 'cooling' THEN 'active' ELSE status END, notes, 0, 0, 0, ${now}, ${now} FROM api_keys WHERE group_id = ${id}${onlyActive} ORDER BY id`)
-    }
-    return gid
-  })
-  await publishChange({ type: 'groups' })
-  if (input.keys !== 'none') await publishChange({ type: 'keys', groupId: newId })
-  return getGroup(handle, newId)
-}
-
-/** Sets `sort` to each id's position; ids not listed keep their order after them. */
-export async function reorderGroups(handle: Db, ids: number[]): Promise<Page<GroupView>> {
-  const { db, t } = access(handle)
-  const known = new Set((await db.select({ id: t.groups.id }).from(t.groups).where(inArray(t.groups.id, ids))).map(r => r.id))
-  const missing = ids.findIndex(i => !known.has(i))
-  if (missing >= 0) throw invalid(`ids.${missing}`, `group ${ids[missing]} does not exist`)
-  await inTransaction(handle, async (tx) => {
-    let n = 0
-    for (const gid of ids) await tx.update(t.groups).set({ sort: ++n }).where(eq(t.groups.id, gid))
-    const rest = await tx.select({ id: t.groups.id }).from(t.groups).where(dsql`${t.groups.id} NOT IN (${dsql.join(ids.map(i => dsql`${i}`), dsql`, `)})`).orderBy(asc(t.groups.sort), asc(t.groups.id))
-    for (const r of rest) await tx.update(t.groups).set({ sort: ++n }).where(eq(t.groups.id, r.id))
-  })
-  await publishChange({ type: 'groups' })
-  return listGroups(handle, { page: 1, pageSize: 500 })
-}
-
 /** Names of all groups by id, for views that show a group's name. */
 export async function groupNames(handle: Db): Promise<Map<number, string>> {
   const { db, t } = access(handle)
   return new Map((await db.select({ id: t.groups.id, name: t.groups.name }).from(t.groups)).map(r => [r.id, r.name]))
 }
+
+export type GroupServiceDeps = { db: Db; changes: ChangePublisher; settings: Pick<Settings, 'current'> }
+
+/** Groups as the management API sees them; every write tells all instances through the feed. */
+export function createGroupService({ db: handle, changes, settings }: GroupServiceDeps) {
+  const appUrl = () => settings.current().app_url
+
+  async function getGroup(id: number): Promise<GroupView> {
+    const row = await getGroupRow(handle, id)
+    return toView(appUrl(), row, (await subGroupsOf(handle, [id])).get(id) ?? [])
+  }
+
+  async function listGroups(q: { page: number; pageSize: number }): Promise<Page<GroupView>> {
+    const { db, t } = access(handle)
+    const rows = await db.select().from(t.groups).orderBy(asc(t.groups.sort), asc(t.groups.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
+    const total = (await db.select({ n: count() }).from(t.groups))[0]!.n
+    const subs = await subGroupsOf(handle, rows.filter(r => r.type === 'aggregate').map(r => r.id))
+    return { items: rows.map(r => toView(appUrl(), r, subs.get(r.id) ?? [])), total: Number(total) }
+  }
+
+  async function createGroup(input: GroupInput): Promise<GroupView> {
+    await checkSubGroups(handle, input)
+    if (await nameTaken(handle, input.name)) throw conflict(`a group named ${input.name} already exists`)
+    const now = Date.now()
+    let id: number
+    try {
+      id = await inTransaction(handle, async (db) => {
+        const { t } = access(handle)
+        const sort = input.sort || await nextSort(handle)
+        const newId = insertedId(await db.insert(t.groups).values({ ...columns(input), sort, createdAt: now, updatedAt: now }))
+        await writeSubGroups(db, t, newId, input)
+        return newId
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a group named ${input.name} already exists`)
+      throw err
+    }
+    await changes.publish({ type: 'groups' })
+    return getGroup(id)
+  }
+
+  /** Applies a patch, then checks the merged group as if it were created anew. */
+  async function updateGroup(id: number, patch: GroupPatchInput): Promise<GroupView> {
+    const current = await getGroup(id)
+    const { id: _i, endpoint: _e, createdAt: _c, updatedAt: _u, ...fields } = current
+    const parsed = GroupCreateSchema.safeParse({ ...fields, ...patch } satisfies GroupCreateInput)
+    if (!parsed.success) throw zodValidationError(parsed.error)
+    const merged = parsed.data
+    await checkSubGroups(handle, merged, id)
+    await checkUsedBy(handle, id, merged)
+    if (merged.name !== current.name && await nameTaken(handle, merged.name, id)) throw conflict(`a group named ${merged.name} already exists`)
+    try {
+      await inTransaction(handle, async (db) => {
+        const { t } = access(handle)
+        await db.update(t.groups).set({ ...columns(merged), updatedAt: Date.now() }).where(eq(t.groups.id, id))
+        await writeSubGroups(db, t, id, merged)
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a group named ${merged.name} already exists`)
+      throw err
+    }
+    await changes.publish({ type: 'groups' })
+    return getGroup(id)
+  }
+
+  /** Refused while an aggregate uses the group, unless forced (the aggregate then loses it). Keys go with the group. */
+  async function deleteGroup(id: number, force: boolean): Promise<{ deleted: true }> {
+    const row = await getGroupRow(handle, id)
+    const users = await aggregatesUsing(handle, id)
+    if (users.length && !force)
+      throw conflict(`group ${row.name} is a sub-group of ${users.map(u => u.name).join(', ')}; remove it there first or delete with ?force=true`, { aggregates: users.map(u => ({ id: u.id, name: u.name })) })
+    await inTransaction(handle, async (db) => {
+      const { t } = access(handle)
+      await db.delete(t.groupSubGroups).where(eq(t.groupSubGroups.subGroupId, id))
+      await db.delete(t.groupSubGroups).where(eq(t.groupSubGroups.groupId, id))
+      await db.delete(t.apiKeys).where(eq(t.apiKeys.groupId, id))
+      await db.delete(t.groups).where(eq(t.groups.id, id))
+    })
+    await changes.publish({ type: 'groups' })
+    await changes.publish({ type: 'keys', groupId: id })
+    return { deleted: true }
+  }
+
+  /** A new group with the same settings; keys copied as stored (ciphertexts stay valid under the same key). */
+  async function copyGroup(id: number, input: GroupCopyInput): Promise<GroupView> {
+    const source = await getGroup(id)
+    const name = input.name ?? await freeCopyName(handle, source.name)
+    if (await nameTaken(handle, name)) throw conflict(`a group named ${name} already exists`)
+    const { id: _i, endpoint: _e, createdAt: _c, updatedAt: _u, ...fields } = source
+    const now = Date.now()
+    const newId = await inTransaction(handle, async (db) => {
+      const { t } = access(handle)
+      const gid = insertedId(await db.insert(t.groups).values({ ...columns(fields as GroupInput), name, sort: await nextSort(handle), createdAt: now, updatedAt: now }))
+      await writeSubGroups(db, t, gid, fields as GroupInput)
+      if (input.keys !== 'none') {
+        const onlyActive = input.keys === 'active' ? dsql` AND status = 'active'` : dsql``
+        await execSql(handle, db, dsql`INSERT INTO api_keys (group_id, key_hash, key_ciphertext, status, notes, request_count, failure_count, consecutive_failures, created_at, updated_at)
+          SELECT ${gid}, key_hash, key_ciphertext, CASE WHEN status = 'cooling' THEN 'active' ELSE status END, notes, 0, 0, 0, ${now}, ${now} FROM api_keys WHERE group_id = ${id}${onlyActive} ORDER BY id`)
+      }
+      return gid
+    })
+    await changes.publish({ type: 'groups' })
+    if (input.keys !== 'none') await changes.publish({ type: 'keys', groupId: newId })
+    return getGroup(newId)
+  }
+
+  /** Sets `sort` to each id's position; ids not listed keep their order after them. */
+  async function reorderGroups(ids: number[]): Promise<Page<GroupView>> {
+    const { db, t } = access(handle)
+    const known = new Set((await db.select({ id: t.groups.id }).from(t.groups).where(inArray(t.groups.id, ids))).map(r => r.id))
+    const missing = ids.findIndex(i => !known.has(i))
+    if (missing >= 0) throw invalid(`ids.${missing}`, `group ${ids[missing]} does not exist`)
+    await inTransaction(handle, async (tx) => {
+      let n = 0
+      for (const gid of ids) await tx.update(t.groups).set({ sort: ++n }).where(eq(t.groups.id, gid))
+      const rest = await tx.select({ id: t.groups.id }).from(t.groups).where(dsql`${t.groups.id} NOT IN (${dsql.join(ids.map(i => dsql`${i}`), dsql`, `)})`).orderBy(asc(t.groups.sort), asc(t.groups.id))
+      for (const r of rest) await tx.update(t.groups).set({ sort: ++n }).where(eq(t.groups.id, r.id))
+    })
+    await changes.publish({ type: 'groups' })
+    return listGroups({ page: 1, pageSize: 500 })
+  }
+
+  return { get: getGroup, list: listGroups, create: createGroup, update: updateGroup, delete: deleteGroup, copy: copyGroup, reorder: reorderGroups }
+}
+
+export type GroupService = ReturnType<typeof createGroupService>

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client'
 import type { Logger } from '../logger'
 import type { Store } from '../store/types'
-import { runUnderLease } from './jobs'
-import { getSettings } from './settings'
+import { runUnderLease } from './backgroundJobs'
+import type { Settings } from './settings'
 
 /**
  * Deletes request logs older than `request_log_retention_days` (0 keeps them), hourly, on one
@@ -32,11 +32,13 @@ export async function deleteRequestLogsBefore(handle: Db, cutoff: number, signal
   }
 }
 
-export function startLogRetention(opts: { db: Db; store: Store; log: Logger; owner: string }): () => Promise<void> {
+/** Starts the hourly retention job; returns the stop function for shutdown. */
+export function startLogRetention(opts: { db: Db; store: Store; log: Logger; owner: string; settings: Pick<Settings, 'current'> }): () => Promise<void> {
+  const retentionDays = () => opts.settings.current().request_log_retention_days
   return runUnderLease(
-    { store: opts.store, owner: opts.owner, log: opts.log, name: 'request-log-retention', intervalMs: () => getSettings().request_log_retention_days > 0 ? RUN_EVERY_MS : 0 },
+    { store: opts.store, owner: opts.owner, log: opts.log, name: 'request-log-retention', intervalMs: () => retentionDays() > 0 ? RUN_EVERY_MS : 0 },
     async (signal) => {
-      const days = getSettings().request_log_retention_days
+      const days = retentionDays()
       if (days <= 0) return
       const deleted = await deleteRequestLogsBefore(opts.db, Date.now() - days * DAY_MS, signal)
       if (deleted) opts.log.info(`request log retention: deleted ${deleted} records older than ${days} days`)

@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise'
 import type { Db } from '../../db/client'
-import type { RequestLogRow } from '../../shared/types/rows'
+import type { RequestLogEntry } from '../proxy/ports'
 
 /**
  * Writes one batch of request log records in one transaction: the rows themselves, the hourly
@@ -8,9 +8,6 @@ import type { RequestLogRow } from '../../shared/types/rows'
  * with the log. Plain SQL on the drivers rather than the query builder: this runs every second
  * under full load, and on SQLite it runs on the event loop, so it uses cached prepared statements.
  */
-
-/** A record as the proxy hands it over; its id is assigned when its batch is written. */
-export type LogRecord = Omit<RequestLogRow, 'id'>
 
 const HOUR_MS = 3_600_000
 /** MySQL TEXT holds 65,535 bytes; keep bodies well under that whatever their characters. */
@@ -35,7 +32,7 @@ function cutBody(s: string | null): string | null {
 const int = (n: number) => Math.max(0, Math.round(n) || 0)
 
 /** A record as column values, cut to the columns' sizes (MySQL's strict mode rejects longer ones). */
-function toValues(r: LogRecord, id: string): unknown[] {
+function toValues(r: RequestLogEntry, id: string): unknown[] {
   return [
     id, r.time, r.groupId, cut(r.groupName, 100), r.parentGroupId, r.keyId, cut(r.keyMasked, 64), r.proxyKeyId,
     cut(r.model, 255), cut(r.upstreamModel, 255), cut(r.path, 1000), cut(r.upstream, 500), Math.round(r.status) || 0,
@@ -54,7 +51,7 @@ type KeyDelta = [requests: number, failures: number, lastUsedAt: number]
  * every attempt on a key counts for that key, and a failed attempt counts as the key's failure
  * unless the client went away (499), which never blames a key.
  */
-export function aggregate(records: LogRecord[]) {
+export function aggregate(records: RequestLogEntry[]) {
   const hourly = new Map<string, HourlyDelta>()
   const keys = new Map<number, KeyDelta>()
   for (const r of records) {
@@ -85,8 +82,6 @@ export function aggregate(records: LogRecord[]) {
   return { hourly: [...hourly.values()].sort(byHourlyKey), keys: [...keys.entries()].sort((a, b) => a[0] - b[0]) }
 }
 
-const sqliteStatements = new WeakMap<object, ReturnType<typeof prepareSqlite>>()
-
 function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
   const insertLog = raw.prepare(`INSERT INTO request_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`)
   const upsertHourly = raw.prepare(`INSERT INTO hourly_stats (group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens)
@@ -96,7 +91,7 @@ function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
       cached_tokens = cached_tokens + excluded.cached_tokens`)
   const bumpKey = raw.prepare(`UPDATE api_keys SET request_count = request_count + ?, failure_count = failure_count + ?,
     last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`)
-  const write = raw.transaction((records: LogRecord[], ids: string[]) => {
+  const write = raw.transaction((records: RequestLogEntry[], ids: string[]) => {
     for (let i = 0; i < records.length; i++) insertLog.run(toValues(records[i]!, ids[i]!))
     const { hourly, keys } = aggregate(records)
     for (const h of hourly) upsertHourly.run(h)
@@ -108,7 +103,7 @@ function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
 /** Rows per multi-row statement on MySQL (26 placeholders a row, well under the 65,535 limit). */
 const MYSQL_ROWS_PER_STATEMENT = 500
 
-async function writeMysql(pool: Pool, records: LogRecord[], ids: string[]) {
+async function writeMysql(pool: Pool, records: RequestLogEntry[], ids: string[]) {
   const { hourly, keys } = aggregate(records)
   const conn: PoolConnection = await pool.getConnection()
   try {
@@ -140,17 +135,22 @@ async function writeMysql(pool: Pool, records: LogRecord[], ids: string[]) {
   }
 }
 
+export type LogBatchWriter = (records: RequestLogEntry[], ids: string[]) => Promise<void>
+
 /**
- * Writes `records` with their `ids` (same order) in one transaction; throws when the database
- * refuses the batch. The ids travel beside the records so a batch never copies them.
+ * A writer of record batches for one database: `write(records, ids)` (same order) in one
+ * transaction; throws when the database refuses the batch. The ids travel beside the records so
+ * a batch never copies them. On SQLite the statements are prepared once, on first use.
  */
-export async function writeLogBatch(handle: Db, records: LogRecord[], ids: string[]): Promise<void> {
-  if (!records.length) return
+export function createLogBatchWriter(handle: Db): LogBatchWriter {
   if (handle.dialect === 'sqlite') {
-    let s = sqliteStatements.get(handle.raw)
-    if (!s) sqliteStatements.set(handle.raw, s = prepareSqlite(handle.raw))
-    s.write(records, ids)
-    return
+    let statements: ReturnType<typeof prepareSqlite> | undefined
+    return async (records, ids) => {
+      if (!records.length) return
+      ;(statements ??= prepareSqlite(handle.raw)).write(records, ids)
+    }
   }
-  await writeMysql(handle.pool, records, ids)
+  return async (records, ids) => {
+    if (records.length) await writeMysql(handle.pool, records, ids)
+  }
 }

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../../db/client'
-import type { RequestLogRow } from '../../shared/types/rows'
 import type { Logger } from '../logger'
-import { writeLogBatch } from './logWriter'
-import { metrics, setLogBufferSource } from './metrics'
-import { getSettings } from './settings'
+import type { RequestLogEntry } from '../proxy/ports'
+import { createLogBatchWriter, type LogBatchWriter } from './logWriter'
+import type { Metrics } from './metrics'
+import type { Settings } from './settings'
 
 /**
  * The request log's in-memory side. The proxy hands over one record per attempt with
- * `enqueueRequestLog`, which only appends to a bounded array (full: the record is dropped and
+ * `record`, which only appends to a bounded array (full: the record is dropped and
  * counted). Once EARLY_WRITE records are waiting they are written without waiting for the timer
  * (but writes start at most every MIN_WRITE_SPACING_MS), and a timer writes whatever is left every
  * `request_log_write_interval_seconds`; each write is split into transactions of at most
@@ -22,7 +22,7 @@ import { getSettings } from './settings'
  * spacing lets transactions grow (up to BATCH_SIZE) and the pages written per record shrink.
  */
 
-export type RequestLogEntry = Omit<RequestLogRow, 'id'>
+export type { RequestLogEntry }
 
 export const REQUEST_LOG_CAPACITY = 50_000
 /**
@@ -42,12 +42,17 @@ const MIN_WRITE_SPACING_MS = 100
 const MAX_BATCH_ATTEMPTS = 5
 const RETRY_WINDOW_MS = 60_000
 
-/** Sortable ids: 9 base-36 digits of time, a per-process sequence, and a per-process random tag. */
-const processTag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
-let sequence = 0
-export function newLogId(time: number): string {
-  sequence = (sequence + 1) % 1_679_616 // 36^4
-  return time.toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + processTag
+/**
+ * A source of sortable ids: 9 base-36 digits of time, a sequence, and a random tag of this
+ * source (one per writer, so two writers in one process never make the same id).
+ */
+export function createLogIds(): (time: number) => string {
+  const tag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
+  let sequence = 0
+  return (time) => {
+    sequence = (sequence + 1) % 1_679_616 // 36^4
+    return time.toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + tag
+  }
 }
 
 export class RequestLogBuffer {
@@ -98,7 +103,7 @@ export class RequestLogBuffer {
   }
 }
 
-export type WriterOptions = { db: Db; log: Logger; buffer: RequestLogBuffer }
+export type WriterOptions = { db: Db; log: Logger; buffer: RequestLogBuffer; metrics: Pick<Metrics, 'logsWritten' | 'logsDropped'> }
 
 export class RequestLogWriter {
   private timer: NodeJS.Timeout | undefined
@@ -108,8 +113,12 @@ export class RequestLogWriter {
   private soonQueued = false
   private lastWriteStarted = 0
   private lastErrorLog = 0
+  private readonly writeBatch: LogBatchWriter
+  private readonly newLogId = createLogIds()
 
-  constructor(private readonly opts: WriterOptions) {}
+  constructor(private readonly opts: WriterOptions) {
+    this.writeBatch = createLogBatchWriter(opts.db)
+  }
 
   /** How many waiting records make the writer write before its interval is up. */
   get earlyWriteAt() { return EARLY_WRITE[this.opts.db.dialect] }
@@ -161,7 +170,7 @@ export class RequestLogWriter {
     for (let i = 0; i < all.length; i += size) {
       if (i > 0) await new Promise(resolve => setImmediate(resolve))
       const records = all.slice(i, i + size)
-      if (!(await this.write(records, records.map(e => newLogId(e.time))))) {
+      if (!(await this.write(records, records.map(e => this.newLogId(e.time))))) {
         // Kept for the next flush (still held); everything after it goes back in the queue.
         buffer.putBack(all.slice(i + size))
         return
@@ -173,8 +182,8 @@ export class RequestLogWriter {
   /** True when the batch was written (or given up on); false when it should be tried again later. */
   private async write(records: RequestLogEntry[], ids: string[]): Promise<boolean> {
     try {
-      await writeLogBatch(this.opts.db, records, ids)
-      metrics.logsWritten(records.length)
+      await this.writeBatch(records, ids)
+      this.opts.metrics.logsWritten(records.length)
       this.retry = undefined
       return true
     } catch (err) {
@@ -189,7 +198,7 @@ export class RequestLogWriter {
       }
       if (giveUp) {
         this.opts.buffer.dropped += records.length
-        metrics.logsDropped(records.length)
+        this.opts.metrics.logsDropped(records.length)
         this.retry = undefined
         return true
       }
@@ -199,40 +208,51 @@ export class RequestLogWriter {
   }
 }
 
-const buffer = new RequestLogBuffer()
-let writer: RequestLogWriter | undefined
-setLogBufferSource(() => buffer.depth)
-
-/**
- * Records one attempt. Never blocks, never throws, O(1). Token metrics are counted here so they
- * match the log exactly.
- */
-export function enqueueRequestLog(entry: RequestLogEntry): void {
-  try {
-    if (!buffer.add(entry)) {
-      metrics.logsDropped(1)
-      return
-    }
-    if (entry.promptTokens || entry.completionTokens || entry.cachedTokens)
-      metrics.tokens(entry.groupName, entry.model, entry.promptTokens, entry.completionTokens, entry.cachedTokens)
-  } catch { /* a log record must never fail a request */ }
+export interface RequestLog {
+  /**
+   * Records one attempt. Never blocks, never throws, O(1). Token metrics are counted here so they
+   * match the log exactly.
+   */
+  record(entry: RequestLogEntry): void
+  /** Writes everything buffered now. */
+  flush(): Promise<void>
+  /** Stops the timer and writes what is left (shutdown). */
+  stop(): Promise<void>
+  /** Records waiting in memory (taken by a write in progress included). */
+  readonly depth: number
+  /** Records dropped so far (buffer full, or the database kept refusing them). */
+  readonly dropped: number
 }
 
-/** Buffered and dropped counts, for diagnostics. */
-export function requestLogState() { return { buffered: buffer.depth, dropped: buffer.dropped } }
+export type RequestLogDeps = {
+  db: Db
+  log: Logger
+  metrics: Pick<Metrics, 'tokens' | 'logsWritten' | 'logsDropped' | 'observeLogBuffer'>
+  settings: Pick<Settings, 'current'>
+  capacity?: number
+}
 
-/** Starts writing the buffer to `db`; returns the shutdown step that writes what is left. */
-export function startRequestLogWriter(opts: { db: Db; log: Logger }): () => Promise<void> {
-  const w = new RequestLogWriter({ ...opts, buffer })
-  writer = w
-  w.start(() => getSettings().request_log_write_interval_seconds * 1000)
-  return async () => {
-    await w.stop()
-    if (writer === w) writer = undefined
+/** The buffer and its writer, writing every `request_log_write_interval_seconds` (and early under load). */
+export function createRequestLog(deps: RequestLogDeps): RequestLog {
+  const { metrics } = deps
+  const buffer = new RequestLogBuffer(deps.capacity)
+  const writer = new RequestLogWriter({ db: deps.db, log: deps.log, buffer, metrics })
+  metrics.observeLogBuffer(() => buffer.depth)
+  writer.start(() => deps.settings.current().request_log_write_interval_seconds * 1000)
+  return {
+    record(entry) {
+      try {
+        if (!buffer.add(entry)) {
+          metrics.logsDropped(1)
+          return
+        }
+        if (entry.promptTokens || entry.completionTokens || entry.cachedTokens)
+          metrics.tokens(entry.groupName, entry.model, entry.promptTokens, entry.completionTokens, entry.cachedTokens)
+      } catch { /* a log record must never fail a request */ }
+    },
+    flush: () => writer.flush(),
+    stop: () => writer.stop(),
+    get depth() { return buffer.depth },
+    get dropped() { return buffer.dropped },
   }
-}
-
-/** Writes everything buffered now (no-op before the writer has started). */
-export async function flushRequestLogs(): Promise<void> {
-  await writer?.flush()
 }

@@ -26,22 +26,53 @@ export type TaskContext = {
   advance(by: number): void
 }
 
-export type TaskDeps = { db: Db; store: Store; instanceId: string; log: Logger }
+export type TaskRunnerDeps = { db: Db; store: Store; instanceId: string; log: Logger }
 
-const controllers = new Map<string, AbortController>()
-const finishing = new Set<Promise<void>>()
+export type TaskOptions = { type: string; groupId?: number | null; exclusive?: boolean; total?: number }
+
+export interface TaskRunner {
+  /**
+   * Starts `work` in the background and returns its row at once. `exclusive` with a group: at
+   * most one such task per group in the whole cluster (a Store lease), a second one gets 409 naming it.
+   */
+  start<R>(opts: TaskOptions, work: (ctx: TaskContext) => Promise<R>): Promise<TaskView>
+  /** A cheap early answer before a large upload: 409 when a key task already runs for the group (the lease still decides). */
+  assertNoKeyTask(groupId: number): Promise<void>
+  /** At boot: fails the tasks a previous process left running. */
+  recoverInterrupted(): Promise<void>
+  get(id: string): Promise<TaskView>
+  list(q: { page: number; pageSize: number; state?: TaskView['state']; groupId?: number }): Promise<Page<TaskView>>
+  /** Shutdown: aborts running work (each task records itself as interrupted), waiting up to `waitMs`. */
+  abortRunning(waitMs?: number): Promise<void>
+}
+
+/** Admin-started work with a progress row in `tasks` (key imports and key actions). */
+export function createTaskRunner(deps: TaskRunnerDeps): TaskRunner {
+  const controllers = new Map<string, AbortController>()
+  const finishing = new Set<Promise<void>>()
+  const handle = deps.db
+  return {
+    start: (opts, work) => startTask(deps, controllers, finishing, opts, work),
+    assertNoKeyTask: groupId => assertNoKeyTask(handle, groupId),
+    recoverInterrupted: () => recoverInterruptedTasks(handle, deps.instanceId),
+    get: id => getTask(handle, id),
+    list: q => listTasks(handle, q),
+    async abortRunning(waitMs = 5_000) {
+      for (const c of controllers.values()) c.abort()
+      await Promise.race([Promise.all([...finishing]), new Promise(r => setTimeout(r, waitMs).unref())])
+    },
+  }
+}
 
 function toView(r: TaskRow): TaskView {
   return { id: r.id, type: r.type, groupId: r.groupId, state: r.state, processed: r.processed, total: r.total, result: r.result ?? null, error: r.error, createdAt: r.createdAt, updatedAt: r.updatedAt }
 }
 
-/**
- * Starts `work` in the background and returns its row at once. `exclusiveGroupId`: at most one
- * such task per group in the whole cluster (a Store lease), a second one gets 409 naming it.
- */
-export async function startTask<R>(
-  deps: TaskDeps,
-  opts: { type: string; groupId?: number | null; exclusive?: boolean; total?: number },
+async function startTask<R>(
+  deps: TaskRunnerDeps,
+  controllers: Map<string, AbortController>,
+  finishing: Set<Promise<void>>,
+  opts: TaskOptions,
   work: (ctx: TaskContext) => Promise<R>,
 ): Promise<TaskView> {
   const { db: handle, store, instanceId, log } = deps
@@ -112,8 +143,7 @@ async function busyGroup(handle: Db, groupId: number) {
     : 'another task is still changing this group\'s keys; wait for it to finish', { taskId: running?.id ?? null })
 }
 
-/** A cheap early answer before a large upload: 409 when a key task already runs for the group (the lease still decides). */
-export async function assertNoKeyTask(handle: Db, groupId: number) {
+async function assertNoKeyTask(handle: Db, groupId: number) {
   await failStale(handle)
   const { db, t } = access(handle)
   const running = (await db.select({ id: t.tasks.id }).from(t.tasks).where(and(eq(t.tasks.groupId, groupId), eq(t.tasks.state, 'running'))).limit(1))[0]
@@ -137,7 +167,7 @@ async function pruneTasks(handle: Db) {
  * uses the file, so every one of them is dead; with MySQL other instances may be alive, so only
  * those whose heartbeat stopped are (the rest are caught by `failStale` on later reads).
  */
-export async function recoverInterruptedTasks(handle: Db, instanceId: string) {
+async function recoverInterruptedTasks(handle: Db, instanceId: string) {
   const { db, t } = access(handle)
   if (handle.dialect === 'sqlite')
     await db.update(t.tasks).set({ state: 'failed', error: INTERRUPTED, updatedAt: Date.now() }).where(and(eq(t.tasks.state, 'running'), ne(t.tasks.instanceId, instanceId)))
@@ -145,7 +175,7 @@ export async function recoverInterruptedTasks(handle: Db, instanceId: string) {
   await pruneTasks(handle)
 }
 
-export async function getTask(handle: Db, id: string): Promise<TaskView> {
+async function getTask(handle: Db, id: string): Promise<TaskView> {
   await failStale(handle)
   const { db, t } = access(handle)
   const row = (await db.select().from(t.tasks).where(eq(t.tasks.id, id)).limit(1))[0]
@@ -153,7 +183,7 @@ export async function getTask(handle: Db, id: string): Promise<TaskView> {
   return toView(row)
 }
 
-export async function listTasks(handle: Db, q: { page: number; pageSize: number; state?: TaskView['state']; groupId?: number }): Promise<Page<TaskView>> {
+async function listTasks(handle: Db, q: { page: number; pageSize: number; state?: TaskView['state']; groupId?: number }): Promise<Page<TaskView>> {
   await failStale(handle)
   await pruneTasks(handle)
   const { db, t } = access(handle)
@@ -161,10 +191,4 @@ export async function listTasks(handle: Db, q: { page: number; pageSize: number;
   const rows = await db.select().from(t.tasks).where(where).orderBy(desc(t.tasks.createdAt)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
   const total = (await db.select({ n: count() }).from(t.tasks).where(where))[0]!.n
   return { items: rows.map(toView), total: Number(total) }
-}
-
-/** Shutdown: abort running work; each task records itself as interrupted. */
-export async function abortRunningTasks(waitMs = 5_000) {
-  for (const c of controllers.values()) c.abort()
-  await Promise.race([Promise.all([...finishing]), new Promise(r => setTimeout(r, waitMs).unref())])
 }

@@ -1,13 +1,4 @@
 import type { H3Event } from 'h3'
-import { useApp } from '../app'
-import type { TaskDeps } from '../services/tasks'
-import type { KeyCipher } from '../services/keyCipher'
-
-/** What task-starting services need, from the app context. */
-export function taskDeps(): TaskDeps & { cipher: KeyCipher } {
-  const { db, store, instanceId, log, cipher } = useApp()
-  return { db, store, instanceId, log, cipher }
-}
 
 /** A numeric `{id}` route parameter; anything else is a 404 (no such resource), never a 500. */
 export function routeId(event: H3Event, name = 'id'): number {

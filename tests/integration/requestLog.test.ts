@@ -6,12 +6,14 @@ import pino from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openDb, runMigrations, type Db } from '../../db/client'
 import { deleteRequestLogsBefore } from '../../server/services/logRetention'
+import { createMetrics } from '../../server/services/metrics'
 import { RequestLogBuffer, RequestLogWriter, type RequestLogEntry } from '../../server/services/requestLog'
 import { skipReason, testEnv } from '../support/env'
 
 const HOUR = 3_600_000
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0)
 const silent = pino({ level: 'silent' })
+const metrics = createMetrics()
 
 function entry(over: Partial<RequestLogEntry> = {}): RequestLogEntry {
   return {
@@ -94,7 +96,7 @@ for (const target of targets) {
       }
     })
 
-    function writerWith(buffer: RequestLogBuffer) { return new RequestLogWriter({ db, log: silent, buffer }) }
+    function writerWith(buffer: RequestLogBuffer) { return new RequestLogWriter({ db, log: silent, buffer, metrics }) }
 
     it('writes every field of every record, with unique time-sortable ids', async () => {
       const buffer = new RequestLogBuffer()
@@ -233,7 +235,7 @@ for (const target of targets) {
       for (const b of buffers) {
         for (let i = 0; i < 3000; i++) b.add(entry({ keyId: 1 + (i % 3), model: i % 2 ? 'a' : 'b', time: T0 + i, promptTokens: 1, completionTokens: 0, cachedTokens: 0 }))
       }
-      await Promise.all(handles.map((h, i) => new RequestLogWriter({ db: h, log: silent, buffer: buffers[i]! }).stop()))
+      await Promise.all(handles.map((h, i) => new RequestLogWriter({ db: h, log: silent, buffer: buffers[i]!, metrics }).stop()))
       await other.close()
       const n = 3000 * handles.length
       expect(buffers.every(b => b.dropped === 0)).toBe(true)

@@ -1,8 +1,10 @@
 import { SESSION_COOKIE } from '../../services/auth'
-import { setSessionCookie, useSessions } from '../../utils/admin'
+import { useKeygate } from '../../utils/keygate'
+import { setSessionCookie } from '../../utils/sessionCookie'
 
 export default defineEventHandler(async (event) => {
-  await useSessions().destroy(getCookie(event, SESSION_COOKIE))
-  setSessionCookie(event, '', 0)
+  const { sessions, config } = useKeygate(event)
+  await sessions.destroy(getCookie(event, SESSION_COOKIE))
+  setSessionCookie(event, '', 0, config.trustProxy)
   return { authenticated: false }
 })

@@ -1,5 +1,4 @@
-import { useApp } from '../../app'
-import { getGroup } from '../../services/groups'
 import { routeId } from '../../utils/api'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(event => getGroup(useApp().db, routeId(event)))
+export default defineEventHandler(event => useKeygate(event).groups.get(routeId(event)))

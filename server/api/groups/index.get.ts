@@ -1,6 +1,5 @@
-import { useApp } from '../../app'
-import { listGroups } from '../../services/groups'
 import { GroupListQuerySchema } from '../../../shared/schemas/groups'
+import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 
-export default defineEventHandler(event => listGroups(useApp().db, validateQuery(event, GroupListQuerySchema)))
+export default defineEventHandler(event => useKeygate(event).groups.list(validateQuery(event, GroupListQuerySchema)))

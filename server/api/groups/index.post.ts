@@ -1,10 +1,9 @@
-import { useApp } from '../../app'
-import { createGroup } from '../../services/groups'
 import { GroupCreateSchema } from '../../../shared/schemas/groups'
+import { useKeygate } from '../../utils/keygate'
 import { validateBody } from '../../utils/validation'
 
 export default defineEventHandler(async (event) => {
   const input = await validateBody(event, GroupCreateSchema)
   setResponseStatus(event, 201)
-  return createGroup(useApp().db, input)
+  return useKeygate(event).groups.create(input)
 })

@@ -1,5 +1,4 @@
-import { useApp } from '../../app'
-import { deleteKey } from '../../services/keys'
 import { routeId } from '../../utils/api'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(event => deleteKey(useApp().db, routeId(event)))
+export default defineEventHandler(event => useKeygate(event).keys.delete(routeId(event)))

@@ -1,4 +1,4 @@
-import { useApp } from '../../app'
 import { getLog } from '../../services/logs'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(event => getLog(useApp().db, getRouterParam(event, 'id') ?? ''))
+export default defineEventHandler(event => getLog(useKeygate(event).db, getRouterParam(event, 'id') ?? ''))

@@ -1,6 +1,6 @@
-import { useApp } from '../../app'
-import { listLogs } from '../../services/logs'
 import { LogListQuerySchema } from '../../../shared/schemas/logs'
+import { listLogs } from '../../services/logs'
+import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 
-export default defineEventHandler(event => listLogs(useApp().db, validateQuery(event, LogListQuerySchema)))
+export default defineEventHandler(event => listLogs(useKeygate(event).db, validateQuery(event, LogListQuerySchema)))

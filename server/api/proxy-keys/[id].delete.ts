@@ -1,5 +1,4 @@
-import { useApp } from '../../app'
-import { deleteProxyKey } from '../../services/proxyKeys'
 import { routeId } from '../../utils/api'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(event => deleteProxyKey(useApp().db, routeId(event)))
+export default defineEventHandler(event => useKeygate(event).consumerKeys.delete(routeId(event)))

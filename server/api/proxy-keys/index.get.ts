@@ -1,6 +1,5 @@
-import { useApp } from '../../app'
-import { listProxyKeys } from '../../services/proxyKeys'
 import { ProxyKeyListQuerySchema } from '../../../shared/schemas/proxyKeys'
+import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 
-export default defineEventHandler(event => listProxyKeys(useApp().db, validateQuery(event, ProxyKeyListQuerySchema)))
+export default defineEventHandler(event => useKeygate(event).consumerKeys.list(validateQuery(event, ProxyKeyListQuerySchema)))

@@ -1,12 +1,10 @@
-import { useApp } from '../../app'
-import { createProxyKey } from '../../services/proxyKeys'
 import { ProxyKeyCreateSchema } from '../../../shared/schemas/proxyKeys'
+import { useKeygate } from '../../utils/keygate'
 import { validateBody } from '../../utils/validation'
 
 export default defineEventHandler(async (event) => {
   const input = await validateBody(event, ProxyKeyCreateSchema)
-  const { db, cipher } = useApp()
-  const created = await createProxyKey(db, cipher, input)
+  const created = await useKeygate(event).consumerKeys.create(input)
   setResponseStatus(event, 201)
   return created
 })

@@ -1,3 +1,3 @@
-import { describeSettings } from '../../services/settings'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(() => describeSettings())
+export default defineEventHandler(event => useKeygate(event).settings.describe())

@@ -1,10 +1,10 @@
-import { useApp } from '../../app'
-import { describeSettings, updateSettings } from '../../services/settings'
 import { SettingsPatchSchema } from '../../../shared/settings'
+import { useKeygate } from '../../utils/keygate'
 import { validateBody } from '../../utils/validation'
 
 /** Applies at once here and, through the change feed, on every other instance. */
 export default defineEventHandler(async (event) => {
-  await updateSettings(useApp().db, await validateBody(event, SettingsPatchSchema))
-  return describeSettings()
+  const { settings } = useKeygate(event)
+  await settings.update(await validateBody(event, SettingsPatchSchema))
+  return settings.describe()
 })

@@ -1,4 +1,4 @@
-import { useApp } from '../../app'
 import { overview } from '../../services/stats'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(() => overview(useApp().db))
+export default defineEventHandler(event => overview(useKeygate(event).db))

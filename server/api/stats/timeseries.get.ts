@@ -1,6 +1,6 @@
-import { useApp } from '../../app'
-import { timeseries } from '../../services/stats'
 import { TimeseriesQuerySchema } from '../../../shared/schemas/logs'
+import { timeseries } from '../../services/stats'
+import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 
-export default defineEventHandler(event => timeseries(useApp().db, validateQuery(event, TimeseriesQuerySchema)))
+export default defineEventHandler(event => timeseries(useKeygate(event).db, validateQuery(event, TimeseriesQuerySchema)))

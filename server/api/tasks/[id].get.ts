@@ -1,4 +1,3 @@
-import { useApp } from '../../app'
-import { getTask } from '../../services/tasks'
+import { useKeygate } from '../../utils/keygate'
 
-export default defineEventHandler(event => getTask(useApp().db, getRouterParam(event, 'id') ?? ''))
+export default defineEventHandler(event => useKeygate(event).tasks.get(getRouterParam(event, 'id') ?? ''))

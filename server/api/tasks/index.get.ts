@@ -1,6 +1,5 @@
-import { useApp } from '../../app'
-import { listTasks } from '../../services/tasks'
 import { TaskListQuerySchema } from '../../../shared/schemas/tasks'
+import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 
-export default defineEventHandler(event => listTasks(useApp().db, validateQuery(event, TaskListQuerySchema)))
+export default defineEventHandler(event => useKeygate(event).tasks.list(validateQuery(event, TaskListQuerySchema)))

@@ -1,4 +1,4 @@
-import { handleProxy } from '../../proxy/handler'
+import { useKeygate } from '../../utils/keygate'
 
 /** OpenAI API (`/v1/...`) and Anthropic Messages (`/v1/messages`): the group is chosen by model. */
-export default defineEventHandler(event => handleProxy(event, { kind: 'unified' }))
+export default defineEventHandler(event => useKeygate(event).engine.handle(event.node.req, event.node.res, { kind: 'unified' }))

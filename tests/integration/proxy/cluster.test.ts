@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { maskSecret } from '../../../server/services/keyCipher'
+import { maskSecret } from '../../../shared/mask'
 import { testEnv } from '../../support/env'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { keyRows, seed, type Seeded } from '../../support/proxySeed'

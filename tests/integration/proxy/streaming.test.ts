@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { maskSecret } from '../../../server/services/keyCipher'
+import { maskSecret } from '../../../shared/mask'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
 import { createRecorder } from '../../support/recorder'

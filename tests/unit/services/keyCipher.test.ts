@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createKeyCipher, DecryptError, maskSecret } from '../../../server/services/keyCipher'
+import { createKeyCipher, DecryptError } from '../../../server/services/keys/cipher'
+import { maskSecret } from '../../../shared/mask'
 
 describe('key encryption at rest', () => {
   const cipher = createKeyCipher('test-encryption-key-0123456789')

@@ -1,8 +1,9 @@
 import { createCipheriv, pbkdf2Sync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { splitKeys } from '../../../server/services/keyImport'
-import { validationBlamesKey } from '../../../server/services/keyActions'
 import { gptLoadDecryptor } from '../../../server/services/gptLoadImport'
+import { splitKeys } from '../../../server/services/keys/import'
+import { validationBlamesKey } from '../../../server/services/keys/validation'
+import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { groupRowFixture } from './fixtures'
 
 describe('splitKeys', () => {
@@ -24,12 +25,13 @@ describe('validationBlamesKey', () => {
   const g = groupRowFixture()
   const r = (ok: boolean, status: number) => ({ ok, status, latencyMs: 1, error: ok ? null : 'x' })
   it('blames the key for auth and billing errors, not for rate limits, timeouts, 5xx or network errors', () => {
-    for (const s of [400, 401, 402, 403, 404]) expect(validationBlamesKey(g, r(false, s)), String(s)).toBe(true)
-    for (const s of [0, 408, 429, 500, 502, 503]) expect(validationBlamesKey(g, r(false, s)), String(s)).toBe(false)
-    expect(validationBlamesKey(g, r(true, 200))).toBe(false)
+    for (const s of [400, 401, 402, 403, 404]) expect(validationBlamesKey(g, r(false, s), DEFAULT_SETTINGS), String(s)).toBe(true)
+    for (const s of [0, 408, 429, 500, 502, 503]) expect(validationBlamesKey(g, r(false, s), DEFAULT_SETTINGS), String(s)).toBe(false)
+    expect(validationBlamesKey(g, r(true, 200), DEFAULT_SETTINGS)).toBe(false)
   })
   it('blames the key for a status the group bans', () => {
-    expect(validationBlamesKey(groupRowFixture({ config: { ban_status_codes: '500-503' } }), r(false, 503))).toBe(true)
+    expect(validationBlamesKey(groupRowFixture({ config: { ban_status_codes: '500-503' } }), r(false, 503), DEFAULT_SETTINGS)).toBe(true)
+    expect(validationBlamesKey(g, r(false, 503), { ...DEFAULT_SETTINGS, ban_status_codes: '503' })).toBe(true)
   })
 })
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { metrics, renderMetrics, setKeyStateSource } from '../../../server/services/metrics'
+import { createMetrics } from '../../../server/services/metrics'
 import { parsePrometheus, sample } from '../../support/prometheus'
 
+const metrics = createMetrics()
+
 async function scrape() {
-  const { contentType, body } = await renderMetrics()
+  const { contentType, body } = await metrics.render()
   expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/)
   return parsePrometheus(body)
 }
@@ -66,14 +68,14 @@ describe('metrics', () => {
 
   it('reads keys by state from the registered source at scrape time', async () => {
     let active = 3
-    setKeyStateSource(() => ({ alpha: { active, cooling: 1, invalid: 0, disabled: 2 }, 'we"ird\\name': { active: 1, cooling: 0, invalid: 0, disabled: 0 } }))
+    metrics.observeKeyStates(() => ({ alpha: { active, cooling: 1, invalid: 0, disabled: 2 }, 'we"ird\\name': { active: 1, cooling: 0, invalid: 0, disabled: 0 } }))
     let { samples, types } = await scrape()
     expect(types.keygate_keys).toBe('gauge')
     expect(sample(samples, 'keygate_keys', { group: 'alpha', state: 'active' })).toBe(3)
     expect(sample(samples, 'keygate_keys', { group: 'alpha', state: 'disabled' })).toBe(2)
     expect(sample(samples, 'keygate_keys', { group: 'we"ird\\name', state: 'active' })).toBe(1)
     active = 7
-    setKeyStateSource(() => ({ alpha: { active, cooling: 0, invalid: 0, disabled: 0 } }))
+    metrics.observeKeyStates(() => ({ alpha: { active, cooling: 0, invalid: 0, disabled: 0 } }))
     ;({ samples } = await scrape())
     expect(sample(samples, 'keygate_keys', { group: 'alpha', state: 'active' })).toBe(7)
     expect(sample(samples, 'keygate_keys', { group: 'we"ird\\name', state: 'active' })).toBeUndefined()

@@ -1,5 +1,5 @@
-import { useApp } from '../../../app'
 import { groupStats } from '../../../services/stats'
 import { routeId } from '../../../utils/api'
+import { useKeygate } from '../../../utils/keygate'
 
-export default defineEventHandler(event => groupStats(useApp().db, routeId(event)))
+export default defineEventHandler(event => groupStats(useKeygate(event).db, routeId(event)))

@@ -1,11 +1,5 @@
-import { useApp } from '../../../app'
-import { testKey } from '../../../services/keyActions'
 import { routeId } from '../../../utils/api'
-import { keyValidator } from '../../../utils/keyValidator'
+import { useKeygate } from '../../../utils/keygate'
 
 /** Sends the group's validation request with this key; `{ok, status, latencyMs, error}`. */
-export default defineEventHandler(async (event) => {
-  const id = routeId(event)
-  const { db, cipher } = useApp()
-  return testKey(db, cipher, keyValidator(), id)
-})
+export default defineEventHandler(event => useKeygate(event).keys.test(routeId(event)))

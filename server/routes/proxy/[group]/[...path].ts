@@ -1,4 +1,4 @@
-import { handleProxy } from '../../../proxy/handler'
+import { useKeygate } from '../../../utils/keygate'
 
 /** GPT-Load compatible: `/proxy/{group}/{path}` forwards `{path}` to the group's upstreams. */
-export default defineEventHandler(event => handleProxy(event, { kind: 'group', group: getRouterParam(event, 'group') ?? '' }))
+export default defineEventHandler(event => useKeygate(event).engine.handle(event.node.req, event.node.res, { kind: 'group', group: getRouterParam(event, 'group') ?? '' }))

@@ -1,17 +1,21 @@
 import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm'
-import type { Db } from '../../db/client'
-import { mysqlSchema, sqliteSchema } from '../../db/client'
-import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow } from '../../shared/types/rows'
+import type { Db } from '../../../db/client'
+import { mysqlSchema, sqliteSchema } from '../../../db/client'
+import type { GroupRow, GroupSubGroupRow, ProxyKeyRow } from '../../../shared/types/rows'
+import type { EngineData, KeyStateUpdate, PoolKeyRow } from '../../proxy/ports'
 
-/** What the proxy engine needs of a key row: no counters, the secret still encrypted. */
-export type PoolKeyRow = {
-  id: number
-  groupId: number
-  keyCiphertext: string
-  status: KeyStatus
-  consecutiveFailures: number
-  cooldownUntil: number | null
-  lastError: string | null
+/**
+ * What the proxy engine reads from the database (groups, keys page by page or by id, proxy keys)
+ * and writes back (key states in batches: the engine's writer calls `writeKeyStates`).
+ */
+export function createEngineData(handle: Db): EngineData {
+  return {
+    loadGroups: () => loadGroups(handle),
+    loadPoolKeyPage: (groupId, afterId, limit) => loadPoolKeyPage(handle, groupId, afterId, limit),
+    loadPoolKeysByIds: (groupId, ids) => loadPoolKeysByIds(handle, groupId, ids),
+    loadProxyKeys: () => loadProxyKeys(handle),
+    writeKeyStates: updates => writeKeyStates(handle, updates),
+  }
 }
 
 export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subGroups: GroupSubGroupRow[] }> {
@@ -22,14 +26,11 @@ export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subG
   return { groups, subGroups }
 }
 
-/** A row of a paged read (see loadPoolKeyPage). */
-export type PoolKeyPageRow = PoolKeyRow
-
 /**
  * One page of a group's keys with ids above `afterId`, in id order. Paging walks the
  * (group_id, id) index on both dialects, so each page costs its own size whatever the group's.
  */
-export async function loadPoolKeyPage(handle: Db, groupId: number, afterId: number, limit: number): Promise<PoolKeyPageRow[]> {
+export async function loadPoolKeyPage(handle: Db, groupId: number, afterId: number, limit: number): Promise<PoolKeyRow[]> {
   if (handle.dialect === 'sqlite') {
     const t = sqliteSchema.apiKeys
     return handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
@@ -65,17 +66,11 @@ export async function loadProxyKeys(handle: Db): Promise<ProxyKeyRow[]> {
   return handle.db.select().from(mysqlSchema.proxyKeys)
 }
 
-export type KeyStateUpdate = {
-  id: number
-  /** The status the database is expected to hold; the row is left alone when it differs (an admin changed it). */
-  expectedStatus: KeyStatus
-  status: KeyStatus
-  consecutiveFailures: number
-  cooldownUntil: number | null
-  lastError: string | null
-}
-
-/** Writes key states in one transaction; returns the ids whose row matched `expectedStatus`. */
+/**
+ * Writes key states in one transaction; returns the ids whose row matched `expectedStatus`. A row
+ * is written only while it still holds the status the engine last knew, so an admin's change made
+ * in the meantime (disable, restore) is never overwritten by a late cooldown or ban.
+ */
 export async function writeKeyStates(handle: Db, updates: KeyStateUpdate[]): Promise<Set<number>> {
   const now = Date.now()
   const written = new Set<number>()

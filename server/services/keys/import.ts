@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import type { Db } from '../../db/client'
-import type { KeyCipher } from './keyCipher'
-import { publishChange } from './changes'
-import { getGroupRow } from './groups'
-import { invalid } from './errors'
-import { startTask, type TaskDeps } from './tasks'
+import type { Db } from '../../../db/client'
+import { invalid } from '../errors'
+import { getGroupRow } from '../groups'
+import type { TaskRunner } from '../tasks'
+import type { KeyCipher } from './cipher'
+import type { KeyStoreDeps } from './rows'
 
 const SEPARATORS = /[\s,;]+/
 const MAX_KEY_LENGTH = 1000
@@ -135,7 +135,7 @@ async function existingHashes(handle: Db, groupId: number, hashes: string[]): Pr
 export type KeySource = { text: string | string[] } | { file: string }
 
 /** `POST /api/groups/{id}/keys`: checks the group, then imports in the background as a task. */
-export async function startKeyImport(deps: TaskDeps & { cipher: KeyCipher }, groupId: number, source: KeySource, notes = '') {
+export async function startKeyImport(deps: KeyStoreDeps & { tasks: TaskRunner }, groupId: number, source: KeySource, notes = '') {
   const group = await getGroupRow(deps.db, groupId)
   if (group.type === 'aggregate') {
     if ('file' in source) await rm(source.file, { force: true })
@@ -145,7 +145,7 @@ export async function startKeyImport(deps: TaskDeps & { cipher: KeyCipher }, gro
   const parsed = 'text' in source ? splitKeys(source.text) : null
   if (parsed && !parsed.keys.length) throw invalid('keys', 'no keys found in the text')
   try {
-    return await startTask(deps, { type: 'import-keys', groupId, exclusive: true, total: parsed?.keys.length ?? 0 }, async (ctx) => {
+    return await deps.tasks.start({ type: 'import-keys', groupId, exclusive: true, total: parsed?.keys.length ?? 0 }, async (ctx) => {
       const result: ImportResult = { added: 0, duplicates: 0, invalid: parsed?.invalid ?? 0, total: 0 }
       try {
         const batches = parsed ? chunks(parsed.keys) : keysFromFile((source as { file: string }).file, () => { result.invalid++ })
@@ -161,7 +161,7 @@ export async function startKeyImport(deps: TaskDeps & { cipher: KeyCipher }, gro
         }
       } finally {
         if ('file' in source) await rm(source.file, { force: true })
-        if (result.added) await publishChange({ type: 'keys', groupId })
+        if (result.added) await deps.changes.publish({ type: 'keys', groupId })
       }
       result.duplicates = result.total - result.added
       return result

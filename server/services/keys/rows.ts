@@ -1,13 +1,17 @@
-import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../../db/client'
-import type { Page } from '../../shared/schemas/common'
-import type { KeyListQuery, KeyPatchInput, KeyView } from '../../shared/schemas/keys'
-import type { ApiKeyRow, KeyStatus } from '../../shared/types/rows'
-import { keysChange, publishChange } from './changes'
-import { access, contains } from './dbAccess'
-import { notFound } from './errors'
-import { getGroupRow } from './groups'
-import { maskSecret, type KeyCipher } from './keyCipher'
+import { and, asc, count, eq, gt, or, type SQL } from 'drizzle-orm'
+import type { Db } from '../../../db/client'
+import { maskSecret } from '../../../shared/mask'
+import type { Page } from '../../../shared/schemas/common'
+import type { KeyListQuery, KeyPatchInput, KeyView } from '../../../shared/schemas/keys'
+import type { ApiKeyRow, KeyStatus } from '../../../shared/types/rows'
+import { keysChange, type ChangePublisher } from '../changes'
+import { access, contains } from '../dbAccess'
+import { notFound } from '../errors'
+import { getGroupRow } from '../groups'
+import type { KeyCipher } from './cipher'
+
+/** What the key services need: the database, the cipher, and the feed to tell every instance. */
+export type KeyStoreDeps = { db: Db; cipher: KeyCipher; changes: ChangePublisher }
 
 /** Masked for display; a row that no longer decrypts shows as unreadable rather than failing the page. */
 export function maskStored(cipher: KeyCipher, ciphertext: string): string {
@@ -54,7 +58,7 @@ export async function getKeyRow(handle: Db, id: number): Promise<ApiKeyRow> {
 }
 
 /** Enable/disable and annotate one key. Enabling gives it a clean slate (no cooldown, no failure streak). */
-export async function updateKey(handle: Db, cipher: KeyCipher, id: number, patch: KeyPatchInput): Promise<KeyView> {
+export async function updateKey({ db: handle, cipher, changes }: KeyStoreDeps, id: number, patch: KeyPatchInput): Promise<KeyView> {
   const row = await getKeyRow(handle, id)
   const { db, t } = access(handle)
   const set: Partial<ApiKeyRow> = { updatedAt: Date.now() }
@@ -62,29 +66,16 @@ export async function updateKey(handle: Db, cipher: KeyCipher, id: number, patch
   if (patch.status === 'disabled') set.status = 'disabled'
   if (patch.status === 'active') Object.assign(set, { status: 'active', consecutiveFailures: 0, cooldownUntil: null, lastError: null })
   await db.update(t.apiKeys).set(set).where(eq(t.apiKeys.id, id))
-  await publishChange(keysChange(row.groupId, [id]))
+  await changes.publish(keysChange(row.groupId, [id]))
   return toKeyView(cipher, await getKeyRow(handle, id))
 }
 
-export async function deleteKey(handle: Db, id: number): Promise<{ deleted: true }> {
+export async function deleteKey({ db: handle, changes }: KeyStoreDeps, id: number): Promise<{ deleted: true }> {
   const row = await getKeyRow(handle, id)
   const { db, t } = access(handle)
   await db.delete(t.apiKeys).where(eq(t.apiKeys.id, id))
-  await publishChange(keysChange(row.groupId, [id]))
+  await changes.publish(keysChange(row.groupId, [id]))
   return { deleted: true }
-}
-
-/** Records a validation outcome on a key (success: active with a clean slate; key-blaming failure: invalid). */
-export async function recordValidation(handle: Db, id: number, outcome: { ok: boolean; blamesKey: boolean; error: string | null }) {
-  const { db, t } = access(handle)
-  const now = Date.now()
-  // A disabled key stays disabled whatever a validation says: only an admin enables it.
-  const keepDisabled = (next: KeyStatus) => sql`CASE WHEN ${t.apiKeys.status} = 'disabled' THEN 'disabled' ELSE ${next} END`
-  if (outcome.ok)
-    await db.update(t.apiKeys).set({ status: keepDisabled('active') as unknown as KeyStatus, consecutiveFailures: 0, cooldownUntil: null, lastError: null, updatedAt: now }).where(eq(t.apiKeys.id, id))
-  else if (outcome.blamesKey)
-    await db.update(t.apiKeys).set({ status: keepDisabled('invalid') as unknown as KeyStatus, lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
-  else await db.update(t.apiKeys).set({ lastError: outcome.error, updatedAt: now }).where(eq(t.apiKeys.id, id))
 }
 
 /** Plain keys of a group, page by page by id (export, validation): never more than `batch` in memory. */

@@ -44,5 +44,3 @@ export function createKeyCipher(secret: string): KeyCipher {
     },
   }
 }
-
-export { maskSecret } from '../../shared/mask'

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
-import type { Db } from '../../db/client'
-import { mysqlSchema, sqliteSchema } from '../../db/client'
-import { ConfigError } from '../config/schema'
-import { DecryptError, type KeyCipher } from './keyCipher'
+import type { Db } from '../../../db/client'
+import { mysqlSchema, sqliteSchema } from '../../../db/client'
+import { ConfigError } from '../../config/schema'
+import { DecryptError, type KeyCipher } from './cipher'
 
 const CHECK_KEY = '_encryption_check'
 const CHECK_PLAIN = 'keygate-encryption-check'

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from '../../db/client'
+import type { Config } from '../config/schema'
+import type { Logger } from '../logger'
+import { createProxyEngine } from '../proxy'
+import type { EngineDeps, ProxyEngine } from '../proxy/ports'
+import { createLoginLimiter, createSessions } from '../services/auth'
+import { runUnderLease } from '../services/backgroundJobs'
+import type { ChangeFeed } from '../services/changes'
+import { createConsumerKeyService, type ConsumerKeyService } from '../services/consumerKeys'
+import { createGroupService, type GroupService } from '../services/groups'
+import { createEngineData, createKeyService, type KeyCipher, type KeyService } from '../services/keys'
+import { startLogRetention } from '../services/logRetention'
+import { createMetrics, type Metrics } from '../services/metrics'
+import { createRequestLog, type RequestLog } from '../services/requestLog'
+import type { Settings } from '../services/settings'
+import { createTaskRunner, type TaskRunner } from '../services/tasks'
+import type { Store } from '../store'
+import { createLifecycle, type Lifecycle } from './lifecycle'
+import { describeDatabase, openStorage } from './storage'
+import { createTeardown } from './teardown'
+
+export { createLifecycle, type Lifecycle } from './lifecycle'
+export { openStorage, type Storage } from './storage'
+
+/**
+ * The composition root: builds every part of Keygate in order, hands each its dependencies, and
+ * closes them in reverse order. The Nitro plugin (server/plugins/00.bootstrap.ts) and the CLIs
+ * (scripts/) are its only callers; nothing else holds the parts.
+ */
+
+export type Keygate = {
+  config: Config
+  authKey: string
+  instanceId: string
+  log: Logger
+  lifecycle: KeygateLifecycle
+  db: Db
+  store: Store
+  cipher: KeyCipher
+  changes: ChangeFeed
+  settings: Settings
+  metrics: Metrics
+  requestLog: RequestLog
+  tasks: TaskRunner
+  sessions: ReturnType<typeof createSessions>
+  loginLimiter: ReturnType<typeof createLoginLimiter>
+  engine: ProxyEngine
+  groups: GroupService
+  keys: KeyService
+  consumerKeys: ConsumerKeyService
+  /** Tears everything down in reverse order of building; the request log is written out after the engine stopped. */
+  close(): Promise<void>
+}
+
+export type KeygateLifecycle = Lifecycle<Keygate>
+
+export type KeygateOptions = {
+  /** Marked ready with the built app at the end (the plugin makes it first, to gate early requests). */
+  lifecycle?: KeygateLifecycle
+  instanceId?: string
+  /** How the proxy engine is built (tests pass a fake). */
+  createEngine?: (deps: EngineDeps) => Promise<ProxyEngine>
+}
+
+/** Every minute: the lease holder re-tests invalid keys of the groups whose interval has come round. */
+const KEY_VALIDATION_TICK_MS = 60_000
+
+export async function createKeygate(config: Config, secrets: { authKey: string; encryptionKey: string }, log: Logger, opts: KeygateOptions = {}): Promise<Keygate> {
+  const lifecycle = opts.lifecycle ?? createLifecycle<Keygate>()
+  const instanceId = opts.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`
+  const teardown = createTeardown(log)
+  try {
+    const { db, store, cipher, changes, settings } = await openStorage(config, secrets, log, teardown)
+    const metrics = createMetrics()
+    // Built before the engine so it closes after it: what the proxy logs while winding down is still written.
+    const requestLog = createRequestLog({ db, log, metrics, settings })
+    teardown.add('request log', requestLog.stop)
+    teardown.add('request log retention', startLogRetention({ db, store, log, owner: instanceId, settings }))
+    const tasks = createTaskRunner({ db, store, instanceId, log })
+    await tasks.recoverInterrupted()
+    const sessions = createSessions(store)
+    const loginLimiter = createLoginLimiter(store)
+
+    const engine = await (opts.createEngine ?? createProxyEngine)({
+      data: createEngineData(db),
+      changes: { subscribe: changes.subscribe },
+      requestLog: { record: requestLog.record },
+      metrics: { requestFinished: metrics.requestFinished, attempt: metrics.attempt },
+      settings: { current: settings.current },
+      secrets: { decrypt: cipher.decrypt, hash: cipher.hash },
+      store,
+      log,
+      options: {
+        instanceId,
+        maxConcurrentRequests: config.maxConcurrentRequests,
+        maxRequestBodyBytes: config.maxRequestBodyBytes,
+        trustProxy: config.trustProxy,
+        cors: config.cors,
+        outboundProxy: config.outboundProxy,
+      },
+    })
+    teardown.add('proxy engine', () => engine.close())
+    // Closed before the engine: a running validation task must not outlive the upstream connections.
+    teardown.add('tasks', () => tasks.abortRunning())
+    metrics.observeKeyStates(() => engine.keyCounts())
+
+    const groups = createGroupService({ db, changes, settings })
+    const consumerKeys = createConsumerKeyService({ db, cipher, changes })
+    const keys = createKeyService({ db, cipher, changes, settings, tasks, log, validate: (group, key, o) => engine.validateKey(group, key, o) })
+
+    teardown.add('key validation', runUnderLease(
+      { store, owner: instanceId, log, name: 'key-validation', intervalMs: () => KEY_VALIDATION_TICK_MS },
+      keys.invalidKeyRevalidation(),
+    ))
+
+    log.info(`database: ${describeDatabase(config)}; store: ${store.kind}`)
+    const keygate: Keygate = {
+      config, authKey: secrets.authKey, instanceId, log, lifecycle,
+      db, store, cipher, changes, settings, metrics, requestLog, tasks, sessions, loginLimiter,
+      engine, groups, keys, consumerKeys,
+      close: () => teardown.run(),
+    }
+    lifecycle.markReady(keygate)
+    return keygate
+  } catch (err) {
+    lifecycle.markFailed(err)
+    await teardown.run()
+    throw err
+  }
+}

@@ -1,0 +1,63 @@
+import { openDb, runMigrations, type Db } from '../../db/client'
+import { ConfigError, type Config } from '../config/schema'
+import type { Logger } from '../logger'
+import { createChangeFeed, type ChangeFeed } from '../services/changes'
+import { createKeyCipher, verifyEncryptionKey, type KeyCipher } from '../services/keys'
+import { createSettings, type Settings } from '../services/settings'
+import { createStore, type Store } from '../store'
+import { createTeardown, type Teardown } from './teardown'
+
+/** The data side of Keygate: what the server and the CLIs (imports) both need. */
+export type Storage = {
+  db: Db
+  store: Store
+  cipher: KeyCipher
+  changes: ChangeFeed
+  settings: Settings
+  /** Closes the change feed, the store and the database, in that order. */
+  close(): Promise<void>
+}
+
+export function describeDatabase(config: Config) {
+  return config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${config.database.url.replace(/\/\/[^@]*@/, '//***@')}`
+}
+
+/**
+ * Opens the database (applying migrations), checks ENCRYPTION_KEY against it, opens the store
+ * (checking that Redis answers), starts following change notices and loads the settings. A
+ * problem the operator must fix is a ConfigError. Steps register their closing in `teardown`
+ * (a fresh one when not given); on failure what was opened is closed again.
+ */
+export async function openStorage(config: Config, secrets: { encryptionKey: string }, log: Logger, teardown: Teardown = createTeardown(log)): Promise<Storage> {
+  try {
+    const db = await openDb(config.database).catch((err: Error) => {
+      throw new ConfigError(`DATABASE_DSN: cannot open ${describeDatabase(config)}: ${err.message}`)
+    })
+    teardown.add('database', db.close)
+    try {
+      await runMigrations(db)
+    } catch (err) {
+      throw new ConfigError(`DATABASE_DSN: migrations failed on ${describeDatabase(config)}: ${(err as Error).message}`)
+    }
+    const cipher = createKeyCipher(secrets.encryptionKey)
+    await verifyEncryptionKey(db, cipher)
+
+    const store = createStore(config.redisUrl, config.redisKeyPrefix)
+    teardown.add('store', store.close)
+    if (store.kind === 'redis') {
+      await Promise.race([
+        store.set('boot', String(process.pid), 10_000),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 10 s')), 10_000).unref()),
+      ]).catch((err: Error) => { throw new ConfigError(`REDIS_DSN: cannot reach Redis: ${err.message}`) })
+    }
+
+    const changes = await createChangeFeed(store, err => log.error({ err }, 'applying a change notice failed'))
+    teardown.add('change feed', changes.close)
+    const settings = createSettings(db, changes)
+    await settings.load()
+    return { db, store, cipher, changes, settings, close: () => teardown.run() }
+  } catch (err) {
+    await teardown.run()
+    throw err
+  }
+}
