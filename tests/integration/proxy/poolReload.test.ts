@@ -63,7 +63,7 @@ afterAll(async () => {
 })
 
 const chatInit = () => ({
-  method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
+  method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
   body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
 })
 

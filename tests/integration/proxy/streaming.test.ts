@@ -29,7 +29,7 @@ afterAll(async () => {
   rec.expectNoSecrets(Object.values(KEY), [s?.server.output() ?? '', JSON.stringify(logs?.body ?? '')])
 })
 
-const headers = () => ({ authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' })
+const headers = () => ({ 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' })
 const streamBody = JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] })
 
 /** Reads an SSE response, noting when each `data:` event with content arrived. */
