@@ -37,7 +37,7 @@ export async function runChecks(names = CHECKS, log = console.log) {
 export function formatChecks(checks) {
   return checks.map((c) => {
     const verdict = c.pass === null ? 'N/A ' : c.pass ? 'PASS' : 'FAIL'
-    return `  ${verdict}  ${c.name.padEnd(82)} ${String(c.value ?? '–').padStart(14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`
+    return `  ${verdict}  ${c.name.padEnd(84)} ${String(c.value ?? '–').padStart(14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`
   }).join('\n')
 }
 

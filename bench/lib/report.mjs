@@ -97,7 +97,7 @@ export function formatReport(results, checks) {
   lines.push('', 'checks (issue 5 targets; ratios against the reference / direct path of this run):')
   for (const c of checks) {
     const verdict = c.pass === null ? 'N/A ' : c.pass ? 'PASS' : 'FAIL'
-    lines.push(`  ${verdict}  ${c.name.padEnd(62)} ${pad(c.value, 14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`)
+    lines.push(`  ${verdict}  ${c.name.padEnd(84)} ${pad(c.value, 14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`)
   }
   if (results.error) lines.push('', `RUN FAILED: ${results.error}`)
   return lines.join('\n')
