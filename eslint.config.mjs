@@ -3,6 +3,9 @@
 // with its stylistic rules set to the house style: no semicolons, single quotes, 2-space indent,
 // trailing commas in multiline literals, arrow parens only when needed (`x => x + 1`, but
 // `(event) => { … }` around a block body, as most of server/ writes it), lines up to 140 columns.
+// Node 20 (package.json engines): @nuxt/eslint-config stays on 1.15 (1.16+ needs eslint-plugin-jsdoc
+// 63, Node 22), and package.json `overrides` pin eslint-flat-config-utils to 3.0.1 (3.1+ calls
+// Object.groupBy, Node 21+) and eslint-plugin-regexp to 3.1 (3.2+ needs jsdoc-type-pratt-parser 9, Node 22).
 import { createConfigForNuxt } from '@nuxt/eslint-config/flat'
 
 export default createConfigForNuxt(
