@@ -13,7 +13,7 @@ const fromUs = opt('from', 0) * 1e6
 const nodes = new Map(profile.nodes.map(n => [n.id, n]))
 const parent = new Map()
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
-const label = id => { const f = nodes.get(id).callFrame; return `${f.functionName || '(anonymous)'} ${f.url.split('/').at(-1)}:${f.lineNumber + 1}` }
+const label = (id) => { const f = nodes.get(id).callFrame; return `${f.functionName || '(anonymous)'} ${f.url.split('/').at(-1)}:${f.lineNumber + 1}` }
 const stackOf = (id) => { const s = []; for (let x = id; x !== undefined; x = parent.get(x)) s.unshift(label(x)); return s }
 
 const stretches = []
@@ -28,7 +28,10 @@ profile.samples.forEach((id, i) => {
 })
 if (cur) stretches.push(cur)
 
-const chosen = stretches.filter(s => s.start - profile.startTime >= fromUs).sort((a, b) => (b.end - b.start) - (a.end - a.start)).slice(0, top)
+const chosen = stretches
+  .filter(s => s.start - profile.startTime >= fromUs)
+  .sort((a, b) => (b.end - b.start) - (a.end - a.start))
+  .slice(0, top)
 for (const s of chosen) {
   const total = [...s.samples.values()].reduce((a, b) => a + b, 0)
   const frames = new Map()

@@ -93,7 +93,8 @@ function handle(profile, req, res) {
 
 const ports = {}
 await Promise.all(profiles.map(profile => new Promise((resolve, reject) => {
-  const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => handle(profile, req, res))
+  const options = { keepAliveTimeout: 120_000, requestTimeout: 0, headersTimeout: 60_000 }
+  const server = createServer(options, (req, res) => handle(profile, req, res))
   server.maxRequestsPerSocket = 0
   server.on('error', reject)
   server.listen(0, '127.0.0.1', 4096, () => { ports[profile.name] = server.address().port; resolve() })

@@ -25,7 +25,7 @@ export function summarizeProfile(file, top = 30) {
   const byId = new Map(prof.nodes.map(n => [n.id, n]))
   const self = new Map()
   for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0))
-  const key = n => {
+  const key = (n) => {
     const cf = n.callFrame
     return `${cf.functionName || '(anonymous)'} ${where(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`
   }

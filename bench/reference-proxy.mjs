@@ -24,7 +24,7 @@ const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0 }, (r
   res.on('close', () => { if (!res.writableFinished) ac.abort() })
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
   pool.request({ method: req.method, path: req.url, headers, body: hasBody ? req : null, signal: ac.signal })
-    .then(up => {
+    .then((up) => {
       const out = {}
       for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k)) out[k] = v
       res.writeHead(up.statusCode, out)

@@ -3,15 +3,19 @@
 // figure as a ratio against the reference or the direct path of the same run (PASS/FAIL), and
 // writes JSON to bench/results/. Every child process is stopped by PID at the end, on failure
 // and on Ctrl-C. See bench/README.md.
-//   npm run bench                 full run, about 5 minutes, exits 1 when a target is missed
-//   npm run bench -- --quick      about a minute, smaller phases, assertions off (CI smoke)
+//   npm run bench                 full run, about 8 minutes, exits 1 when a target is missed
+//   npm run bench -- --quick      about a minute, smaller phases, no timing checks, assertions off (CI smoke)
 //   options: --no-assert  --stand-in (reference proxies in Keygate's place)  --profile (node --cpu-prof)
-//            --phases throughput,latency,streaming,slow,keys  --keys N
-import { mkdirSync, writeFileSync, readdirSync } from 'node:fs'
+//            --phases throughput,latency,streaming,slow,keys,checks  --keys N
+// The `checks` phase (last, on every core) runs bench/checks: the timing targets the test suites
+// used to assert; `npm run bench:checks` runs it alone.
+import { mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chatBody } from './lib/load.mjs'
-import { memory, pin, stopAll } from './lib/procs.mjs'
+import { memory, pin, runToEnd, stopAll } from './lib/procs.mjs'
+import { ENTRY } from './lib/keygate.mjs'
 import { startMock, startReference, startSubject, startManyKeys, CLIENT_KEY, CHAT_PATH, MODEL, SLOW_MODEL, PROXY_CORE } from './lib/targets.mjs'
 import * as phases from './lib/phases.mjs'
 import { evaluate, formatReport } from './lib/report.mjs'
@@ -19,19 +23,23 @@ import { summarizeProfile } from './profile-summary.mjs'
 
 const argv = process.argv.slice(2)
 const flag = name => argv.includes(`--${name}`)
-const value = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined }
+const value = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined }
 const quick = flag('quick')
 const standIn = flag('stand-in')
 const assert = !quick && !flag('no-assert')
 const only = value('phases')?.split(',')
 const wants = p => !only || only.includes(p)
+// The timing checks take a few minutes and need Keygate itself: not in quick or stand-in runs unless named.
+const wantsChecks = only ? only.includes('checks') : !quick && !standIn
 
 const FULL = {
   throughput: { warmupSeconds: 3, seconds: 6, rounds: 3, connections: 64 },
   latency: { rate: 1000, warmupSeconds: 1, seconds: 4, rounds: 4 },
   streaming: { streams: 300, concurrency: 10, rounds: 3 },
   slow: { count: 1000, chunks: 30, settleSeconds: 60 },
-  manyKeys: { count: 1_000_000, warmupSeconds: 3, seconds: 5, rounds: 5, connections: 64, importTimeoutSeconds: 300, idleTimeoutSeconds: 60 },
+  manyKeys: {
+    count: 1_000_000, warmupSeconds: 3, seconds: 5, rounds: 5, connections: 64, importTimeoutSeconds: 300, idleTimeoutSeconds: 60,
+  },
 }
 const QUICK = {
   throughput: { warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64 },
@@ -52,7 +60,10 @@ const cpuProfDir = flag('profile') ? join(resultsDir, `profile-${stamp}`) : unde
 
 const results = {
   startedAt: new Date().toISOString(), mode: quick ? 'quick' : 'full', standIn, config: cfg,
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgAtStart: loadavg().map(x => Math.round(x * 100) / 100) },
+  machine: {
+    cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version,
+    loadavgAtStart: loadavg().map(x => Math.round(x * 100) / 100),
+  },
   warnings: [],
 }
 
@@ -60,7 +71,7 @@ const results = {
 try { pin(process.pid, 0) } catch {}
 
 async function smoke(name, target) {
-  const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}` }, body: chatBody(target.model) })
+  const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', 'authorization': `Bearer ${target.key}` }, body: chatBody(target.model) })
   const text = await res.text()
   if (res.status !== 200 || !text.includes('chat.completion')) throw new Error(`${name} (${target.url}) answered ${res.status}: ${text.slice(0, 300)}`)
 }
@@ -108,7 +119,8 @@ async function main() {
   // import's time overlaps a phase that mostly waits.
   let many
   const manyReady = wants('keys')
-    ? startManyKeys({ mock, standIn, count: cfg.manyKeys.count, importTimeoutMs: cfg.manyKeys.importTimeoutSeconds * 1000, log }).then(m => { many = m }, err => { results.manyKeysError = err.message })
+    ? startManyKeys({ mock, standIn, count: cfg.manyKeys.count, importTimeoutMs: cfg.manyKeys.importTimeoutSeconds * 1000, log })
+        .then((m) => { many = m }, (err) => { results.manyKeysError = err.message })
     : Promise.resolve()
   if (wants('keys')) log(`many keys: importing ${cfg.manyKeys.count.toLocaleString('en')} keys into a second instance in the background`)
   if (wants('slow')) {
@@ -131,6 +143,24 @@ async function main() {
     await many.stop()
   }
   await mock.stop()
+  if (wantsChecks) {
+    log('timing checks (bench/checks): the targets the test suites used to assert, on every core')
+    results.timingChecks = await timingChecks()
+  }
+}
+
+/** Runs bench/checks in a child on every core (this process is pinned to one) and returns its checks. */
+async function timingChecks() {
+  const file = join(resultsDir, `checks-${stamp}.json`)
+  const args = [fileURLToPath(new URL('./checks/run.mjs', import.meta.url)), '--no-assert', '--json', file]
+  await runToEnd('timing checks', process.execPath, args, {
+    core: `0-${cpus().length - 1}`,
+    env: { ...process.env, KEYGATE_SERVER_ENTRY: ENTRY },
+    onLine: (line) => { if (/^\[\s*\d+ s\]/.test(line)) log(`  ${line.replace(/^\[\s*\d+ s\]\s*/, '')}`) },
+  })
+  const checks = JSON.parse(readFileSync(file, 'utf8'))
+  rmSync(file, { force: true })
+  return checks
 }
 
 let exitCode = 0

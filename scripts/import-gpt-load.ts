@@ -8,7 +8,7 @@ import { createLogger } from '../server/logger'
 import { importFromGptLoad, openSource } from '../server/services/gptLoadImport'
 
 async function main() {
-  const { values } = parseArgs({ options: { dsn: { type: 'string' }, 'encryption-key': { type: 'string', default: '' }, help: { type: 'boolean' } } })
+  const { values } = parseArgs({ options: { 'dsn': { type: 'string' }, 'encryption-key': { type: 'string', default: '' }, 'help': { type: 'boolean' } } })
   if (values.help || !values.dsn) {
     process.stderr.write('usage: npm run import:gpt-load -- --dsn <GPT-Load DATABASE_DSN or SQLite file> [--encryption-key <GPT-Load ENCRYPTION_KEY>]\n')
     process.exit(values.help ? 0 : 2)

@@ -14,7 +14,7 @@ const rate = Number(arg('rate', '1000'))
 const seconds = Number(arg('seconds', '10'))
 const warmup = Number(arg('warmup', '2'))
 const body = arg('body')
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${arg('key')}` }
+const headers = { 'content-type': 'application/json', 'authorization': `Bearer ${arg('key')}` }
 const pool = new Pool(url.origin, { connections: Number(arg('connections', '64')), pipelining: 1, keepAliveTimeout: 60_000 })
 const path = url.pathname + url.search
 
@@ -33,7 +33,7 @@ let sent = 0
 function send(i, intended) {
   const actual = performance.now()
   pool.request({ method: 'POST', path, headers, body })
-    .then(async res => {
+    .then(async (res) => {
       await res.body.text()
       if (res.statusCode !== 200) { errors++; statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1 }
       return res.statusCode

@@ -16,8 +16,10 @@ const concurrency = Number(arg('concurrency', '10'))
 const timeoutMs = Number(arg('timeout', '120')) * 1000
 const hold = process.argv.includes('--hold')
 const body = JSON.stringify({ model: arg('model', 'bench-model'), stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello.' }] })
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${arg('key')}` }
-const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000, bodyTimeout: timeoutMs, headersTimeout: timeoutMs })
+const headers = { 'content-type': 'application/json', 'authorization': `Bearer ${arg('key')}` }
+const pool = new Pool(url.origin, {
+  connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000, bodyTimeout: timeoutMs, headersTimeout: timeoutMs,
+})
 const path = url.pathname + url.search
 
 const ttfb = []

@@ -13,7 +13,7 @@ export const chatBody = (model, stream = false) =>
   JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 })
 
 const lastJson = (out, key) => {
-  const line = out.split('\n').reverse().find(l => { try { return JSON.parse(l)[key] !== undefined } catch { return false } })
+  const line = out.split('\n').reverse().find((l) => { try { return JSON.parse(l)[key] !== undefined } catch { return false } })
   if (!line) throw new Error(`no ${key} summary in:\n${out.slice(-2000)}`)
   return JSON.parse(line)
 }
@@ -73,10 +73,10 @@ export async function runStreams({ url, key, model, streams, concurrency }) {
  */
 export function holdStreams({ url, key, model, count, timeoutSeconds }) {
   let openedResolve
-  const opened = new Promise(r => { openedResolve = r })
+  const opened = new Promise((r) => { openedResolve = r })
   const entry = startChild('slow-streams', process.execPath, [STREAM, '--hold', '--url', url, '--key', key, '--model', model, '--streams', String(count), '--concurrency', String(count), '--timeout', String(timeoutSeconds)], {
     core: LOAD_CORE,
-    onLine: line => { try { if (JSON.parse(line).opened) openedResolve() } catch {} },
+    onLine: (line) => { try { if (JSON.parse(line).opened) openedResolve() } catch {} },
   })
   const result = entry.exited.then(({ code }) => {
     openedResolve()

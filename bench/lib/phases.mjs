@@ -27,14 +27,19 @@ export async function throughput(targets, cfg, log) {
       await runWrk({ url: t.url, key: t.key, model: t.model, seconds: 1, connections: cfg.connections })
       const run = await runWrk({ url: t.url, key: t.key, model: t.model, seconds: cfg.seconds, connections: cfg.connections, pids })
       const cpuUsPerReq = run.cpu[t.pid] / run.requests
-      out[name].rounds.push({ rps: round(run.rps, 0), cpuUsPerReq: round(cpuUsPerReq, 1), errors: run.errors, errorKinds: run.errorKinds, p50Ms: run.p50Ms, p99Ms: run.p99Ms, loadSideCpuPct: round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100, 0), coreBusyPct: run.coreBusyPct, otherCpuPct: run.otherCpuPct })
+      out[name].rounds.push({
+        rps: round(run.rps, 0), cpuUsPerReq: round(cpuUsPerReq, 1), errors: run.errors, errorKinds: run.errorKinds,
+        p50Ms: run.p50Ms, p99Ms: run.p99Ms, loadSideCpuPct: round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100, 0),
+        coreBusyPct: run.coreBusyPct, otherCpuPct: run.otherCpuPct,
+      })
       log(`  ${name.padEnd(10)} round ${r + 1}: ${Math.round(run.rps)} req/s, ${cpuUsPerReq.toFixed(1)} µs CPU/req, ${run.errors} errors; mock+wrk ${Math.round(((run.cpu[t.mockPid] + run.wrkCpuUs) / run.wallUs) * 100)}% of a core; cores busy ${JSON.stringify(run.coreBusyPct)}, ${run.otherCpuPct}% of a core used by other processes`)
     }
   }
   for (const name of TARGETS) {
     const rounds = out[name].rounds
     const best = rounds.reduce((a, b) => (b.rps > a.rps ? b : a))
-    Object.assign(out[name], { rps: best.rps, cpuUsPerReq: Math.min(...rounds.map(x => x.cpuUsPerReq)), errors: rounds.reduce((a, b) => a + b.errors, 0) })
+    const cpuUsPerReq = Math.min(...rounds.map(x => x.cpuUsPerReq))
+    Object.assign(out[name], { rps: best.rps, cpuUsPerReq, errors: rounds.reduce((a, b) => a + b.errors, 0) })
   }
   return out
 }
@@ -50,7 +55,8 @@ export async function latency(targets, cfg, log) {
   for (let r = 0; r < cfg.rounds; r++) {
     for (const name of [...TARGETS.slice(r % TARGETS.length), ...TARGETS.slice(0, r % TARGETS.length)]) {
       const t = targets[name]
-      const run = await runPaced({ url: t.url, key: t.key, model: t.model, rate: cfg.rate, seconds: cfg.seconds, warmup: cfg.warmupSeconds })
+      const { url, key, model } = t
+      const run = await runPaced({ url, key, model, rate: cfg.rate, seconds: cfg.seconds, warmup: cfg.warmupSeconds })
       out[name].rounds.push(run)
       log(`  ${name.padEnd(10)} round ${r + 1}: p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (from actual send: p50 ${run.serviceMs.p50}, p99 ${run.serviceMs.p99}; send lag p50 ${run.sendLagMs.p50}, p99 ${run.sendLagMs.p99}), ${run.achievedRate} req/s, ${run.errors} errors`)
     }
@@ -117,7 +123,9 @@ export async function slowStreams(subject, cfg, log) {
   const before = memory(pid).rssKb
   const sampler = sampleRss(pid, 100)
   const started = Date.now()
-  const hold = holdStreams({ url: subject.slowUrl, key: subject.key, model: subject.slowModel, count: cfg.count, timeoutSeconds: cfg.chunks + 60 })
+  const hold = holdStreams({
+    url: subject.slowUrl, key: subject.key, model: subject.slowModel, count: cfg.count, timeoutSeconds: cfg.chunks + 60,
+  })
   await hold.opened
   log(`  ${cfg.count} streams open after ${Date.now() - started} ms; RSS ${Math.round(memory(pid).rssKb / 1024)} MB`)
   const result = await hold.result

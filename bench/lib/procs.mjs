@@ -19,14 +19,14 @@ export function startChild(name, cmd, args, { core, env, onLine, stdoutFile } = 
   child.on('exit', () => children.delete(child.pid))
   if (child.stdout) {
     let buf = ''
-    child.stdout.on('data', d => {
+    child.stdout.on('data', (d) => {
       buf += d
       entry.stdout = (entry.stdout + d).slice(-65536)
       let i
       while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); onLine?.(line) }
     })
   }
-  child.stderr?.on('data', d => { entry.stderr = (entry.stderr + d).slice(-65536) })
+  child.stderr?.on('data', (d) => { entry.stderr = (entry.stderr + d).slice(-65536) })
   entry.exited = new Promise(res => child.on('exit', (code, signal) => res({ code, signal })))
   return entry
 }

@@ -7,7 +7,9 @@ const KG = [['kgProxy', 'Keygate /proxy/{group}'], ['kgV1', 'Keygate /v1']]
 /** Every target figure of issue 5 as {name, value, limit, pass}; `pass` null when not measured. */
 export function evaluate(results, cfg) {
   const checks = []
-  const add = (name, value, limit, pass, note) => checks.push({ name, value, limit, pass: value === undefined || Number.isNaN(value) ? null : pass, ...(note ? { note } : {}) })
+  const add = (name, value, limit, pass, note) => checks.push({
+    name, value, limit, pass: value === undefined || Number.isNaN(value) ? null : pass, ...(note ? { note } : {}),
+  })
   const t = results.throughput
   const l = results.latency
   const s = results.streaming
@@ -37,6 +39,8 @@ export function evaluate(results, cfg) {
   const mk = results.manyKeys
   if (mk) add(`Keygate: ${mk.import.keys.toLocaleString('en')}-key group throughput / 3-key group`, mk.ratio, '≥ 0.95', mk.ratio >= 0.95)
   else if (results.manyKeysError) add('Keygate: many-key group throughput / 3-key group', 'not measured', '≥ 0.95', false, results.manyKeysError)
+  // bench/checks: already {name, value, limit, pass}.
+  if (results.timingChecks) checks.push(...results.timingChecks)
   const errs = []
   for (const [phase, data] of [['throughput', t], ['latency', l], ['streaming', s]]) {
     if (data) for (const [key] of [['direct'], ['reference'], ...KG]) errs.push([`${phase} ${key}`, data[key].errors])
@@ -93,7 +97,7 @@ export function formatReport(results, checks) {
   lines.push('', 'checks (issue 5 targets; ratios against the reference / direct path of this run):')
   for (const c of checks) {
     const verdict = c.pass === null ? 'N/A ' : c.pass ? 'PASS' : 'FAIL'
-    lines.push(`  ${verdict}  ${c.name.padEnd(62)} ${pad(c.value, 14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`)
+    lines.push(`  ${verdict}  ${c.name.padEnd(84)} ${pad(c.value, 14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`)
   }
   if (results.error) lines.push('', `RUN FAILED: ${results.error}`)
   return lines.join('\n')

@@ -94,7 +94,7 @@ export async function startManyKeys({ mock, standIn, count, importTimeoutMs, log
     // The key pool reloads after the import's change notice; wait until the group serves.
     const loadStarted = Date.now()
     for (;;) {
-      const res = await fetch(manyUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'bench-keysmany', messages: [{ role: 'user', content: 'hi' }] }) }).catch(err => ({ status: err.message, text: async () => '' }))
+      const res = await fetch(manyUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'authorization': `Bearer ${key}` }, body: JSON.stringify({ model: 'bench-keysmany', messages: [{ role: 'user', content: 'hi' }] }) }).catch(err => ({ status: err.message, text: async () => '' }))
       const text = await res.text()
       if (res.status === 200) break
       if (Date.now() - loadStarted > 120_000) throw new Error(`the ${count}-key group does not serve 120 s after its import: ${res.status} ${text.slice(0, 300)}`)
@@ -128,7 +128,7 @@ function probeStalls(base) {
   ;(async () => {
     while (on) {
       const t = Date.now()
-      await new Promise(resolve => httpRequest(`${base}/health`, { agent }, res => { res.resume(); res.on('end', resolve) }).on('error', resolve).end())
+      await new Promise(resolve => httpRequest(`${base}/health`, { agent }, (res) => { res.resume(); res.on('end', resolve) }).on('error', resolve).end())
       max = Math.max(max, Date.now() - t)
       await new Promise(r => setTimeout(r, 100))
     }

@@ -114,8 +114,14 @@ for (const target of targets) {
       const first = rows[0]
       expect(first.group_id).toBeNull()
       const r = rows[1]
-      expect({ status: r.status, success: Number(r.success), type: r.type, stream: Number(r.stream), ttft: r.ttft_ms, error: r.error, req: r.request_body, path: r.path, masked: r.key_masked })
-        .toEqual({ status: 429, success: 0, type: 'retry', stream: 1, ttft: 35, error: 'rate limited', req: '{"model":"gpt-4o"}', path: '/v1/chat/completions', masked: 'sk-ab…wxyz' })
+      const got = {
+        status: r.status, success: Number(r.success), type: r.type, stream: Number(r.stream), ttft: r.ttft_ms, error: r.error,
+        req: r.request_body, path: r.path, masked: r.key_masked,
+      }
+      expect(got).toEqual({
+        status: 429, success: 0, type: 'retry', stream: 1, ttft: 35, error: 'rate limited', req: '{"model":"gpt-4o"}',
+        path: '/v1/chat/completions', masked: 'sk-ab…wxyz',
+      })
       expect(Buffer.byteLength(r.response_body)).toBeLessThanOrEqual(60_000)
       expect(r.response_body.startsWith('ééé')).toBe(true)
       expect(r.response_body.endsWith('[truncated]')).toBe(true)

@@ -21,7 +21,15 @@ export type GroupSpec = {
   keys?: string[]
 }
 
-export type ProxyKeySpec = { name?: string; groups?: string[]; models?: string[]; rpm?: number; maxConcurrency?: number; expiresAt?: number | null; enabled?: boolean }
+export type ProxyKeySpec = {
+  name?: string
+  groups?: string[]
+  models?: string[]
+  rpm?: number
+  maxConcurrency?: number
+  expiresAt?: number | null
+  enabled?: boolean
+}
 
 export type Seeded = { server: RunningServer; groupIds: Record<string, number>; proxyKeys: string[] }
 
@@ -101,4 +109,3 @@ export async function keyRows(server: RunningServer, groupId: number): Promise<a
   const r = await server.api('GET', `/api/groups/${groupId}/keys?pageSize=500`)
   return r.body.items
 }
-

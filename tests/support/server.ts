@@ -58,7 +58,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     SHUTDOWN_TIMEOUT: '5',
   }
   for (const [k, v] of Object.entries(opts.env ?? {})) {
-    if (v === undefined) delete env[k]
+    if (v === undefined) Reflect.deleteProperty(env, k)
     else env[k] = v
   }
   const child = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -113,10 +113,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 }
 
 /** Runs the server entry to completion (for startup-failure tests). */
-export async function runServerToExit(env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+export async function runServerToExit(
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string }> {
   const s = await startServer({ env, waitFor: 'none' })
   const timer = setTimeout(() => s.process.kill('SIGKILL'), timeoutMs)
-  const code = await new Promise<number | null>(res => {
+  const code = await new Promise<number | null>((res) => {
     if (s.process.exitCode !== null) res(s.process.exitCode)
     else s.process.on('exit', c => res(c))
   })

@@ -67,7 +67,7 @@ describe.each(BACKENDS)('groups API on $title', ({ name: backend, skip }) => {
     expect(noWeight.body.data.issues[0].path).toBe('upstreams')
 
     expect((await s.server.api('POST', '/api/groups', { channel: 'openai', upstreams: upstream() })).body.data.issues[0].path).toBe('name')
-    const notJson = await fetch(`${s.server.url}/api/groups`, { method: 'POST', headers: { authorization: 'Bearer test-admin-key-0123456789', 'content-type': 'application/json' }, body: '{"name":' })
+    const notJson = await fetch(`${s.server.url}/api/groups`, { method: 'POST', headers: { 'authorization': 'Bearer test-admin-key-0123456789', 'content-type': 'application/json' }, body: '{"name":' })
     expect(notJson.status).toBe(400)
     expect((await notJson.json()).data.code).toBe('VALIDATION')
 

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, startOn, waitForTask, type BackendServer } from '../../support/backends'
 
-
 const GOOD = 'sk-good-aaaaaaaaaaaaaaaaaaaaaaaa'
 const BAD = 'sk-bad-bbbbbbbbbbbbbbbbbbbbbbbbb'
 const FLAKY = 'sk-flaky-cccccccccccccccccccccc'
@@ -20,8 +19,10 @@ function mockUpstream(): Promise<{ server: Server; url: string; seen: { path: st
       try { body = JSON.parse(raw) } catch {}
       seen.push({ path: req.url ?? '', auth, body })
       const key = auth.replace(/^Bearer /, '')
-      const [status, payload] = key === GOOD ? [200, { id: 'x', choices: [{ message: { content: 'hi' } }] }]
-        : key === FLAKY ? [503, { error: { message: 'overloaded' } }]
+      const [status, payload] = key === GOOD
+        ? [200, { id: 'x', choices: [{ message: { content: 'hi' } }] }]
+        : key === FLAKY
+          ? [503, { error: { message: 'overloaded' } }]
           : [401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error', code: 'invalid_api_key' } }]
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(payload))

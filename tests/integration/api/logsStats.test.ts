@@ -6,7 +6,21 @@ const HOUR = 3600_000
 const now = Date.now()
 const hour = (ago: number) => Math.floor((now - ago * HOUR) / HOUR) * HOUR
 
-type Log = { id: string; time: number; group_id: number; group_name: string; key_id: number; proxy_key_id: number | null; model: string; status: number; success: number; type: string; ip: string; error: string | null; request_body?: string | null }
+type Log = {
+  id: string
+  time: number
+  group_id: number
+  group_name: string
+  key_id: number
+  proxy_key_id: number | null
+  model: string
+  status: number
+  success: number
+  type: string
+  ip: string
+  error: string | null
+  request_body?: string | null
+}
 
 describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }) => {
   let s: BackendServer
@@ -26,7 +40,10 @@ describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }
     for (const l of logs)
       await s.direct.exec(`INSERT INTO request_logs (id, time, group_id, group_name, key_id, key_masked, proxy_key_id, model, upstream_model, path, upstream, status, success, type, stream, duration_ms, prompt_tokens, completion_tokens, cached_tokens, error, ip, user_agent, request_body)
         VALUES (?, ?, ?, ?, ?, 'sk-ab…wxyz', ?, ?, ?, '/v1/chat/completions', 'https://api.example.com', ?, ?, ?, 0, 120, 10, 20, 0, ?, ?, 'test-agent', ?)`,
-      [l.id, l.time, l.group_id, l.group_name, l.key_id, l.proxy_key_id, l.model, l.model, l.status, l.success, l.type, l.error, l.ip, l.request_body ?? null])
+      [
+        l.id, l.time, l.group_id, l.group_name, l.key_id, l.proxy_key_id, l.model, l.model, l.status, l.success, l.type, l.error, l.ip,
+        l.request_body ?? null,
+      ])
     const stats: [number, string, number, number, number, number, number][] = [
       [g1, 'gpt-4o', hour(0), 10, 2, 1000, 500], [g1, 'gpt-4o', hour(5), 5, 0, 100, 50], [g1, 'gpt-4o', hour(48), 7, 1, 70, 30],
       [g1, 'gpt-4o', hour(24 * 20), 3, 3, 30, 0], [g1, 'gpt-4o', hour(24 * 40), 99, 0, 0, 0], [g2, 'gpt-4o-mini', hour(1), 4, 4, 40, 0],
@@ -108,7 +125,9 @@ describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }
   it.skipIf(skip)('serves the dashboard overview and time series', async () => {
     const o = await s.server.api('GET', '/api/stats/overview')
     expect(o.status).toBe(200)
-    expect(o.body).toMatchObject({ groups: 2, proxyKeys: 0, keys: { total: 3 }, last24h: { requests: 19, failures: 6 }, requestsLastMinute: 2 })
+    expect(o.body).toMatchObject({
+      groups: 2, proxyKeys: 0, keys: { total: 3 }, last24h: { requests: 19, failures: 6 }, requestsLastMinute: 2,
+    })
     const day = await s.server.api('GET', `/api/stats/timeseries?groupId=${g1}&range=24h`)
     expect(day.body.points).toHaveLength(24)
     expect(day.body.points.at(-1)).toMatchObject({ time: hour(0), requests: 10, failures: 2 })

@@ -16,7 +16,9 @@ describe.skipIf(!testEnv.mysqlUrl || !testEnv.redisUrl)(
 
     beforeAll(async () => {
       const u = new URL(testEnv.mysqlUrl)
-      admin = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) })
+      admin = await mysql.createConnection({
+        host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password),
+      })
       await admin.query(`CREATE DATABASE \`${dbName}\``)
       u.pathname = `/${dbName}`
       dsn = u.toString()

@@ -112,7 +112,9 @@ describe('npm run import:gpt-load from a GPT-Load SQLite database', () => {
 
     const second = runImport(env, file, GPT_LOAD_KEY)
     expect(second.code, second.stderr).toBe(0)
-    expect(second.report).toMatchObject({ groups: { created: 0, existing: 3 }, subGroups: 0, keys: { added: 0, existing: 5 }, proxyKeys: { created: 0 } })
+    expect(second.report).toMatchObject({
+      groups: { created: 0, existing: 3 }, subGroups: 0, keys: { added: 0, existing: 5 }, proxyKeys: { created: 0 },
+    })
     await checkImported({ AUTH_KEY: TEST_AUTH_KEY }, dataDir)
   })
 
@@ -150,7 +152,9 @@ describe.skipIf(!mysqlOn)(`npm run import:gpt-load from GPT-Load on MySQL into K
       expect(first.code, first.stderr).toBe(0)
       expect(first.report).toMatchObject({ groups: { created: 3 }, subGroups: 1, keys: { added: 5 }, proxyKeys: { created: 3 } })
       const second = runImport(env, goDsn, GPT_LOAD_KEY)
-      expect(second.report).toMatchObject({ groups: { created: 0, existing: 3 }, keys: { added: 0, existing: 5 }, proxyKeys: { created: 0 } })
+      expect(second.report).toMatchObject({
+        groups: { created: 0, existing: 3 }, keys: { added: 0, existing: 5 }, proxyKeys: { created: 0 },
+      })
       await checkImported({ AUTH_KEY: TEST_AUTH_KEY, DATABASE_DSN: target.url, ENCRYPTION_KEY: 'test-encryption-key-0123456789' }, dataDir)
     } finally { rmSync(dataDir, { recursive: true, force: true }) }
   })

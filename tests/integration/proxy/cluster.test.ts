@@ -49,7 +49,7 @@ describe.skipIf(!enabled)(`cluster key state${enabled ? '' : ' (skipped: set KEY
 
   const chat = async (server: RunningServer) => {
     const r = await fetch(`${server.url}/proxy/c/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${a.proxyKeys[0]}`, 'content-type': 'application/json' },
+      method: 'POST', headers: { 'authorization': `Bearer ${a.proxyKeys[0]}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
     })
     await r.text()

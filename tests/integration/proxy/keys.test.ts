@@ -39,7 +39,7 @@ afterAll(async () => {
 
 async function chat(group: string) {
   const r = await rec.fetch(`${s.server.url}/proxy/${group}/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
+    method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
   })
   return { status: r.status, body: await r.json() as any, headers: r.headers }

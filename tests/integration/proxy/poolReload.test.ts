@@ -6,9 +6,11 @@ import { startSeeded, waitTask, type Seeded } from '../../support/proxySeed'
 import { TEST_AUTH_KEY } from '../../support/server'
 
 /**
- * A big group loads into the key pool without stalling the instance, and a change to one of its
- * keys reloads only that key. 200,000 keys keep the file around a minute; the engine's limits
- * (pages, slices) are the same for a million.
+ * A big group loads into the key pool while the instance keeps answering, and a change to one of
+ * its keys reloads only that key. 200,000 keys keep the file around a minute; the engine's limits
+ * (pages, slices) are the same for a million. How long /health and the proxy stall meanwhile, and
+ * how soon a one-key change applies, are measured against their budgets by
+ * bench/checks/pool-reload.mjs (`npm run bench:checks -- pool-reload`), not here.
  */
 const N = Number(process.env.KEYGATE_TEST_POOL_KEYS ?? 200_000)
 const MARK = ['sk-pool-marker-key-abcdefgh-0001', 'sk-pool-marker-key-abcdefgh-0002']
@@ -17,27 +19,21 @@ let s: Seeded
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
-/** Polls a URL every `everyMs` and records the slowest answer and any that failed. */
+/** Polls a URL every `everyMs` and counts the answers and the ones that failed. */
 function poller(url: string, everyMs: number, init?: RequestInit) {
-  let stop = false, max = 0, n = 0, failed = 0
-  /** [sent at (epoch ms), took (ms)] of every poll. */
-  const polls: [number, number][] = []
+  let stop = false, n = 0, failed = 0
   const loop = (async () => {
     while (!stop) {
-      const t = performance.now(), sentAt = Date.now()
       try {
         const r = await fetch(url, init)
         await r.arrayBuffer()
         if (r.status !== 200) failed++
       } catch { failed++ }
-      const took = performance.now() - t
-      max = Math.max(max, took)
-      polls.push([sentAt, Math.round(took)])
       n++
       await sleep(everyMs)
     }
   })()
-  return { async stop() { stop = true; await loop; return { max: Math.round(max), n, failed, polls, maxSince: (t: number) => Math.max(0, ...polls.filter(p => p[0] >= t).map(p => p[1])) } } }
+  return { async stop() { stop = true; await loop; return { n, failed } } }
 }
 
 async function keyCount(state: string): Promise<number> {
@@ -45,13 +41,12 @@ async function keyCount(state: string): Promise<number> {
   return sample(parsePrometheus(await r.text()).samples, 'keygate_keys', { group: 'big', state }) ?? 0
 }
 
-async function until(pred: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+async function until(pred: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const t = Date.now()
   while (!(await pred())) {
     if (Date.now() - t > timeoutMs) throw new Error(`not within ${timeoutMs} ms`)
     await sleep(20)
   }
-  return Date.now() - t
 }
 
 const rssMb = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.server.process.pid}/status`, 'utf8'))![1]) / 1024)
@@ -68,7 +63,7 @@ afterAll(async () => {
 })
 
 const chatInit = () => ({
-  method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
+  method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
   body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
 })
 
@@ -84,37 +79,29 @@ describe('key pools of a big group', () => {
     form.append('file', new Blob([body], { type: 'text/plain' }), 'keys.txt')
     const r = await fetch(`${s.server.url}/api/groups/${s.groupIds.big}/keys`, { method: 'POST', headers: { authorization: `Bearer ${TEST_AUTH_KEY}` }, body: form })
     expect(r.status).toBe(202)
-    const t0 = Date.now()
     const task = await waitTask(s.server, ((await r.json()) as any).taskId, 60_000 * Math.max(1, N / 200_000))
-    const t1 = Date.now()
     expect(task.result.added).toBe(N)
-    const loadMs = await until(async () => (await keyCount('active')) === N + 2, 30_000 * Math.max(1, N / 200_000))
+    await until(async () => (await keyCount('active')) === N + 2, 30_000 * Math.max(1, N / 200_000))
     const h = await health.stop(), p = await proxy.stop()
-    // The import itself (hashing, encrypting, inserting 500-key batches) is one phase, the pool
-    // load after it the other: the stall budget is the pool load's, the import gets some slack.
-    const hLoad = h.maxSince(t1 - 100), pLoad = p.maxSince(t1 - 100)
-    console.log(`import: ${t1 - t0} ms, /health max ${h.max} ms, proxy max ${p.max} ms; pool load: ${loadMs} ms after the import, /health max ${hLoad} ms, proxy max ${pLoad} ms (${h.n} /health polls); RSS ${rssBefore} -> ${rssMb()} MB`)
-    if (process.env.KEYGATE_TEST_POOL_DEBUG) console.log(`slow /health polls [ms after import start, ms]: ${JSON.stringify(h.polls.filter(x => x[1] > 50).map(([t, ms]) => [t - t0, ms]))}`)
+    console.log(`${h.n} /health polls, ${p.n} proxy requests during the import and pool load; RSS ${rssBefore} -> ${rssMb()} MB`)
+    expect(h.n).toBeGreaterThan(0)
+    expect(p.n).toBeGreaterThan(0)
     expect(h.failed).toBe(0)
     expect(p.failed).toBe(0)
-    expect(hLoad).toBeLessThan(200)
-    expect(pLoad).toBeLessThan(300)
-    expect(h.max).toBeLessThan(400)
   }, 120_000 * Math.max(1, N / 200_000))
 
-  it('reloads only the key an admin disables or deletes, within a second', async () => {
+  it('reloads only the key an admin disables or deletes', async () => {
     const find = async (k: string) => (await s.server.api('GET', `/api/groups/${s.groupIds.big}/keys?q=${k}`)).body.items[0].id as number
     const [a, b] = [await find(MARK[0]!), await find(MARK[1]!)]
     const health = poller(`${s.server.url}/health`, 20)
     const mark = s.server.output().length
 
     expect((await s.server.api('PATCH', `/api/keys/${a}`, { status: 'disabled' })).status).toBe(200)
-    const disableMs = await until(async () => (await keyCount('disabled')) === 1, 1000)
+    await until(async () => (await keyCount('disabled')) === 1, 10_000)
     expect((await s.server.api('DELETE', `/api/keys/${b}`)).status).toBe(200)
-    const deleteMs = await until(async () => (await keyCount('active')) === N, 1000)
+    await until(async () => (await keyCount('active')) === N, 10_000)
     const h = await health.stop()
-    console.log(`disable one key: pool updated in ${disableMs} ms, delete one: ${deleteMs} ms; /health max ${h.max} ms`)
-    expect(h.max).toBeLessThan(100)
+    expect(h.failed).toBe(0)
 
     // The engine says what it reloaded: one key each time, never the whole group.
     const reloads = s.server.output().slice(mark).split('\n').filter(l => l.includes('keys reloaded')).map(l => JSON.parse(l))
@@ -122,10 +109,10 @@ describe('key pools of a big group', () => {
 
     // Enabled again: back in rotation, still without a full reload.
     expect((await s.server.api('PATCH', `/api/keys/${a}`, { status: 'active' })).status).toBe(200)
-    await until(async () => (await keyCount('disabled')) === 0 && (await keyCount('active')) === N + 1, 1000)
+    await until(async () => (await keyCount('disabled')) === 0 && (await keyCount('active')) === N + 1, 10_000)
   }, 60_000)
 
-  it('reloads the whole group after an import without stalling, decrypting only the new key', async () => {
+  it('reloads the whole group after an import, decrypting only the new key', async () => {
     const health = poller(`${s.server.url}/health`, 20)
     const mark = s.server.output().length
     const r = await s.server.api('POST', `/api/groups/${s.groupIds.big}/keys`, { keys: 'sk-pool-one-more-key-abcdefgh-0003' })
@@ -133,13 +120,11 @@ describe('key pools of a big group', () => {
     await waitTask(s.server, r.body.taskId)
     const reloadsSince = () => s.server.output().slice(mark).split('\n').filter(l => l.includes('keys reloaded')).map(l => JSON.parse(l))
     // The engine logs a reload once it is complete (deleted keys swept), a little after the new key is in.
-    const loadMs = await until(async () => reloadsSince().length > 0, 30_000)
+    await until(async () => reloadsSince().length > 0, 30_000)
     const h = await health.stop()
     const reloads = reloadsSince()
     expect(await keyCount('active')).toBe(N + 2)
-    console.log(`full reload of ${N} held keys + 1 new: ${reloads.map(l => l.ms).join(', ')} ms (seen ${loadMs} ms after the import); /health max ${h.max} ms`)
     expect(reloads.map(l => l.keys)).toEqual(['all'])
     expect(h.failed).toBe(0)
-    expect(h.max).toBeLessThan(200)
   }, 60_000)
 })

@@ -48,7 +48,7 @@ afterAll(async () => {
 const [ALL, ONLY_PRIMARY, ONLY_MODEL, RPM, CONC, EXPIRED, OFF] = [0, 1, 2, 3, 4, 5, 6]
 async function chat(model: string, pk = ALL, path = '/v1/chat/completions', extra: Record<string, string> = {}) {
   const r = await rec.fetch(`${s.server.url}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[pk]}`, 'content-type': 'application/json', ...extra },
+    method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[pk]}`, 'content-type': 'application/json', ...extra },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
   })
   return { status: r.status, headers: r.headers, body: await r.json() as any }
@@ -112,7 +112,7 @@ describe('model redirects, parameter overrides and header rules', () => {
   it('header rules set and remove headers with variables; client credentials never reach the upstream', async () => {
     const r = await rec.fetch(`${s.server.url}/proxy/rules/v1/messages?key=${s.proxyKeys[ALL]}&beta=true`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'anthropic-beta': 'tools-2024-04-04', cookie: 'session=abc', 'user-agent': 'my-agent' },
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'anthropic-beta': 'tools-2024-04-04', 'cookie': 'session=abc', 'user-agent': 'my-agent' },
       body: JSON.stringify({ model: 'claude-rules', max_tokens: 1, messages: [] }),
     })
     expect(r.status).toBe(200)
@@ -161,7 +161,7 @@ describe('proxy key enforcement', () => {
 
 describe('CORS (ENABLE_CORS=true)', () => {
   it('answers preflights and marks responses', async () => {
-    const pre = await fetch(`${s.server.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } })
+    const pre = await fetch(`${s.server.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { 'origin': 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } })
     expect(pre.status).toBe(204)
     expect(pre.headers.get('access-control-allow-origin')).toBe('*')
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization')

@@ -19,7 +19,7 @@ afterAll(async () => { await mock?.close(); rmSync(dataDir, { recursive: true, f
 it('a ban decided right before SIGTERM survives the restart', async () => {
   const s = await startSeeded([{ name: 'g', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], keys: [BAD, GOOD], config: { blacklist_threshold: 1 } }], [{}], { dataDir })
   mock.onKey(BAD, { status: 401 })
-  const r = await fetch(`${s.server.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' }, body: '{"model":"gpt-4o-mini","messages":[]}' })
+  const r = await fetch(`${s.server.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' }, body: '{"model":"gpt-4o-mini","messages":[]}' })
   expect(r.status).toBe(200)
   expect(mock.keysUsed()).toEqual([BAD, GOOD])
   // Stop at once: the write-back batch (every 500 ms) has not run yet; shutdown must flush it.
@@ -30,7 +30,7 @@ it('a ban decided right before SIGTERM survives the restart', async () => {
     expect(rows.find((k: any) => k.masked === maskSecret(BAD))).toMatchObject({ status: 'invalid', consecutiveFailures: 1 })
     expect(rows.find((k: any) => k.masked === maskSecret(GOOD))).toMatchObject({ status: 'active' })
     mock.reset()
-    const r2 = await fetch(`${again.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' }, body: '{"model":"gpt-4o-mini","messages":[]}' })
+    const r2 = await fetch(`${again.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' }, body: '{"model":"gpt-4o-mini","messages":[]}' })
     expect(r2.status).toBe(200)
     expect(mock.keysUsed()).toEqual([GOOD])
   } finally { await again.stop() }
@@ -41,7 +41,7 @@ it('SIGTERM lets a stream in flight finish before the process exits', async () =
   mock.reset()
   mock.onKey(GOOD, { chunks: 15, intervalMs: 100 })
   const res = await fetch(`${s.server.url}/proxy/g/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
+    method: 'POST', headers: { 'authorization': `Bearer ${s.proxyKeys[0]}`, 'content-type': 'application/json' },
     body: '{"model":"gpt-4o-mini","stream":true,"messages":[]}',
   })
   expect(res.status).toBe(200)

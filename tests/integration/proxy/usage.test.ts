@@ -44,7 +44,7 @@ const cases: { name: string; group: string; path: string; headers?: Record<strin
 describe('token counts in the request log', () => {
   it.each(cases)('$name', async (c) => {
     const since = Date.now()
-    const r = await fetch(`${s.server.url}/proxy/${c.group}${c.path}`, { method: 'POST', headers: { authorization: `Bearer ${pk()}`, 'content-type': 'application/json', ...c.headers }, body: JSON.stringify(c.body) })
+    const r = await fetch(`${s.server.url}/proxy/${c.group}${c.path}`, { method: 'POST', headers: { 'authorization': `Bearer ${pk()}`, 'content-type': 'application/json', ...c.headers }, body: JSON.stringify(c.body) })
     expect(r.status).toBe(200)
     const text = await r.text()
     if (c.stream) expect(text).not.toContain('"choices":[],"usage"')
@@ -55,7 +55,8 @@ describe('token counts in the request log', () => {
       row = logs.body.items?.find((l: any) => l.type === 'final' && l.stream === c.stream)
     }
     expect(row).toMatchObject({
-      status: 200, success: true, stream: c.stream, promptTokens: MOCK_USAGE.promptTokens, completionTokens: MOCK_USAGE.completionTokens, cachedTokens: MOCK_USAGE.cachedTokens,
+      status: 200, success: true, stream: c.stream,
+      promptTokens: MOCK_USAGE.promptTokens, completionTokens: MOCK_USAGE.completionTokens, cachedTokens: MOCK_USAGE.cachedTokens,
     })
     expect(row.ttftMs).toBeGreaterThanOrEqual(0)
     expect(row.keyMasked).not.toBe('')
@@ -64,7 +65,7 @@ describe('token counts in the request log', () => {
   it('keeps request and response bodies in the log when the group asks for it', async () => {
     const since = Date.now()
     const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'remember me' }] })
-    const r = await fetch(`${s.server.url}/proxy/bd/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${pk()}`, 'content-type': 'application/json' }, body })
+    const r = await fetch(`${s.server.url}/proxy/bd/v1/chat/completions`, { method: 'POST', headers: { 'authorization': `Bearer ${pk()}`, 'content-type': 'application/json' }, body })
     expect(r.status).toBe(200)
     await r.text()
     let row: any
