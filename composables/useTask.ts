@@ -11,7 +11,7 @@ export function useTask() {
     for (;;) {
       task.value = await api<TaskView>(`/api/tasks/${taskId}`)
       if (task.value.state !== 'running') return task.value
-      await new Promise(r => { timer = setTimeout(r, 300) })
+      await new Promise((r) => { timer = setTimeout(r, 300) })
     }
   }
   const percent = computed(() => {

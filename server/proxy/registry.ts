@@ -3,7 +3,7 @@ import { parseStatusRanges, withGroupConfig, type SettingsMap } from '../../shar
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
 import type { UpstreamDispatchers } from './upstreamPools'
 import { channelFor, type Channel } from './channels'
-import { KeyPool } from './keypool/pool'
+import type { KeyPool } from './keypool/pool'
 import { modelMatcher, type ModelMatcher } from './models'
 import type { SettingsSource } from './ports'
 import type { WrrItem } from './wrr'

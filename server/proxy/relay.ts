@@ -40,6 +40,7 @@ class CappedBytes {
   push(chunk: Buffer) {
     if (this.size < this.cap) { this.parts.push(chunk); this.size += chunk.length }
   }
+
   text(): string { return Buffer.concat(this.parts).subarray(0, this.cap).toString('utf8') }
 }
 

@@ -79,7 +79,7 @@ const SETTING_ALIASES: Record<string, (v: string) => [string, unknown]> = {
 
 function typedValue(schema: typeof SettingsPatchSchema | typeof GroupConfigSchema, key: string, raw: unknown): [string, unknown] | null {
   const alias = SETTING_ALIASES[key]
-  let [k, v] = alias ? alias(String(raw)) : [key, raw]
+  const [k, v] = alias ? alias(String(raw)) : [key, raw]
   const field = (schema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>)[k]
   if (!field) return null
   for (const candidate of [v, typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined, v === 'true' ? true : v === 'false' ? false : undefined]) {

@@ -114,7 +114,7 @@ async function startTask<R>(
 
   // Runs after the 202 is on its way; errors end up in the task row, not in the request.
   let release!: () => void
-  const finished = new Promise<void>(r => { release = r })
+  const finished = new Promise<void>((r) => { release = r })
   finishing.add(finished)
   finished.then(() => finishing.delete(finished))
   setImmediate(async () => {

@@ -33,8 +33,7 @@ export function unifiedChannels(path: string, headers: IncomingHttpHeaders): Cha
   let out: Channel[] = []
   for (const c of ALL) {
     const claim = c.claimUnified(path, headers)
-    if (claim > best) { best = claim; out = [c] }
-    else if (claim === best && claim > 0) out.push(c)
+    if (claim > best) { best = claim; out = [c] } else if (claim === best && claim > 0) out.push(c)
   }
   return out
 }

@@ -80,8 +80,7 @@ export function createReloadQueue(run: (groupId: number, work: ReloadWork) => Pr
     request(groupId: number, ids?: readonly number[]): Promise<void> {
       let s = groups.get(groupId)
       if (!s) groups.set(groupId, (s = { full: false, ids: new Set(), running: null }))
-      if (!ids) { s.full = true; s.ids.clear() }
-      else if (!s.full) {
+      if (!ids) { s.full = true; s.ids.clear() } else if (!s.full) {
         for (const id of ids) s.ids.add(id)
         if (s.ids.size > maxIds) { s.full = true; s.ids.clear() }
       }

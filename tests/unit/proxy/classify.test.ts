@@ -68,9 +68,9 @@ describe('reset times', () => {
   })
 
   it("reads Gemini's RetryInfo and per-day quota failures", () => {
-    const retry = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37s' }] } }
+    const retry = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', 'retryDelay': '37s' }] } }
     expect(gemini.resetTime({}, retry, now)).toBe(now + 37_000)
-    const perDay = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '5s' }] } }
+    const perDay = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', 'violations': [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', 'retryDelay': '5s' }] } }
     expect(gemini.resetTime({}, perDay, now)).toBe(nextPacificMidnight(now))
     const v = classifyFailure({ ...base, rules: gemini, status: 429, bodyText: JSON.stringify(perDay) })
     expect(v).toEqual({ kind: 'cooldown', until: nextPacificMidnight(now) })

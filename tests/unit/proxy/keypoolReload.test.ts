@@ -134,7 +134,7 @@ describe('createReloadQueue', () => {
     const q = createReloadQueue(async (_g, work) => {
       if (running++) overlap = true
       runs.push(work)
-      await new Promise<void>(r => { release = r })
+      await new Promise<void>((r) => { release = r })
       running--
     }, () => {})
     const done = q.request(1)

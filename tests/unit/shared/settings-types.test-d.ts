@@ -1,8 +1,9 @@
 import { expectTypeOf, test } from 'vitest'
 import type { z } from 'zod'
+import type { GroupConfigSchema, SettingsPatchSchema,
+  GroupConfig, GroupConfigKey, SettingKey, SettingsMap } from '../../../shared/settings'
 import {
-  DEFAULT_SETTINGS, GroupConfigSchema, SettingsPatchSchema,
-  type GroupConfig, type GroupConfigKey, type SettingKey, type SettingsMap,
+  DEFAULT_SETTINGS,
 } from '../../../shared/settings'
 
 // The shape server code relies on, written out by hand once more here (and only here) so that a

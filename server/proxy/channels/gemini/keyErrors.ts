@@ -18,7 +18,7 @@ export function nextPacificMidnight(now: number): number {
   return now - elapsed + 86_400_000
 }
 
-type Detail = { '@type'?: unknown; retryDelay?: unknown; violations?: { quotaId?: unknown; quotaMetric?: unknown }[] }
+type Detail = { '@type'?: unknown; 'retryDelay'?: unknown; 'violations'?: { quotaId?: unknown; quotaMetric?: unknown }[] }
 
 export const geminiKeyErrors: KeyErrorRules = {
   // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID.

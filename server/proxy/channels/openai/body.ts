@@ -12,5 +12,5 @@ export const openAiBodyRules = {
 } satisfies Partial<Channel>
 
 export function bearerValidation(path: string, key: string, body: unknown) {
-  return { method: 'POST' as const, path, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) }
+  return { method: 'POST' as const, path, headers: { 'content-type': 'application/json', 'authorization': `Bearer ${key}` }, body: JSON.stringify(body) }
 }
