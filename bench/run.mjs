@@ -1,4 +1,4 @@
-// `npm run bench`: the benchmark of issue 5. Starts a mock upstream, the bare reference proxy and
+// `npm run bench`: the benchmark. Starts a mock upstream, the bare reference proxy and
 // the built Keygate on loopback, measures them under load, prints a table with every Keygate
 // figure as a ratio against the reference or the direct path of the same run (PASS/FAIL), and
 // writes JSON to bench/results/. Every child process is stopped by PID at the end, on failure

@@ -1,10 +1,10 @@
-// Turns phase results into the checks of issue 5 (each a ratio or difference against the
+// Turns phase results into the benchmark checks (each a ratio or difference against the
 // reference or the direct path from the same run) and prints them as a table.
 import { round } from './stats.mjs'
 
 const KG = [['kgProxy', 'Keygate /proxy/{group}'], ['kgV1', 'Keygate /v1']]
 
-/** Every target figure of issue 5 as {name, value, limit, pass}; `pass` null when not measured. */
+/** Every target figure as {name, value, limit, pass}; `pass` null when not measured. */
 export function evaluate(results, cfg) {
   const checks = []
   const add = (name, value, limit, pass, note) => checks.push({
@@ -94,7 +94,7 @@ export function formatReport(results, checks) {
   }
   if (results.manyKeysError) lines.push(`many keys: NOT MEASURED: ${results.manyKeysError}`)
   if (results.warnings?.length) for (const w of results.warnings) lines.push(`warning: ${w}`)
-  lines.push('', 'checks (issue 5 targets; ratios against the reference / direct path of this run):')
+  lines.push('', 'checks (targets; ratios against the reference / direct path of this run):')
   for (const c of checks) {
     const verdict = c.pass === null ? 'N/A ' : c.pass ? 'PASS' : 'FAIL'
     lines.push(`  ${verdict}  ${c.name.padEnd(84)} ${pad(c.value, 14)}  (${c.limit})${c.note ? `  ${c.note}` : ''}`)
