@@ -29,7 +29,7 @@ export function useZodForm() {
   const errors = reactive<Record<string, string>>({})
 
   function show(found: Record<string, string>) {
-    for (const k of Object.keys(errors)) delete errors[k]
+    for (const k of Object.keys(errors)) Reflect.deleteProperty(errors, k)
     Object.assign(errors, found)
   }
   /** The parsed body, or `null` after showing why (then send nothing). */

@@ -66,7 +66,12 @@ export type KeygateOptions = {
 /** Every minute: the lease holder re-tests invalid keys of the groups whose interval has come round. */
 const KEY_VALIDATION_TICK_MS = 60_000
 
-export async function createKeygate(config: Config, secrets: { authKey: string; encryptionKey: string }, log: Logger, opts: KeygateOptions = {}): Promise<Keygate> {
+export async function createKeygate(
+  config: Config,
+  secrets: { authKey: string; encryptionKey: string },
+  log: Logger,
+  opts: KeygateOptions = {},
+): Promise<Keygate> {
   const lifecycle = opts.lifecycle ?? createLifecycle<Keygate>()
   const instanceId = opts.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`
   const teardown = createTeardown(log)
@@ -107,7 +112,10 @@ export async function createKeygate(config: Config, secrets: { authKey: string; 
 
     const groups = createGroupService({ db, changes, settings })
     const consumerKeys = createConsumerKeyService({ db, cipher, changes })
-    const keys = createKeyService({ db, cipher, changes, settings, tasks, log, validate: (group, key, o) => engine.validateKey(group, key, o) })
+    const keys = createKeyService({
+      db, cipher, changes, settings, tasks, log,
+      validate: (group, key, o) => engine.validateKey(group, key, o),
+    })
 
     teardown.add('key validation', runUnderLease(
       { store, owner: instanceId, log, name: 'key-validation', intervalMs: () => KEY_VALIDATION_TICK_MS },

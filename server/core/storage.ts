@@ -28,7 +28,12 @@ export function describeDatabase(config: Config) {
  * problem the operator must fix is a ConfigError. Steps register their closing in `teardown`
  * (a fresh one when not given); on failure what was opened is closed again.
  */
-export async function openStorage(config: Config, secrets: { encryptionKey: string }, log: Logger, teardown: Teardown = createTeardown(log)): Promise<Storage> {
+export async function openStorage(
+  config: Config,
+  secrets: { encryptionKey: string },
+  log: Logger,
+  teardown: Teardown = createTeardown(log),
+): Promise<Storage> {
   try {
     const db = await openDb(config.database).catch((err: Error) => {
       throw new ConfigError(`DATABASE_DSN: cannot open ${describeDatabase(config)}: ${err.message}`)

@@ -17,8 +17,17 @@ import { pickWeighted } from './wrr'
 type Failure = { status: number; headers: IncomingHttpHeaders; text: string; key: PoolKey; log: LogFields; blamedKey: boolean }
 
 type LogFields = {
-  target: GroupRuntime; parent: GroupRuntime | null; key: PoolKey; upstream: UpstreamTarget; prepared: PreparedRequest
-  status: number; success: boolean; attemptStarted: number; ttftMs: number | null; usage: Usage | null; error: string | null
+  target: GroupRuntime
+  parent: GroupRuntime | null
+  key: PoolKey
+  upstream: UpstreamTarget
+  prepared: PreparedRequest
+  status: number
+  success: boolean
+  attemptStarted: number
+  ttftMs: number | null
+  usage: Usage | null
+  error: string | null
   responseBody: string | null
 }
 
@@ -107,9 +116,14 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
 
       const headers = { ...baseHeaders }
       target.channel.setKey(headers, key.secret, prepared.path)
-      if (target.row.headerRules?.length) applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
+      if (target.row.headerRules?.length) {
+        applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
+      }
       const attemptStarted = Date.now()
-      const log: LogFields = { target, parent: target === g ? null : g, key, upstream, prepared, status: 0, success: false, attemptStarted, ttftMs: null, usage: null, error: null, responseBody: null }
+      const log: LogFields = {
+        target, parent: target === g ? null : g, key, upstream, prepared,
+        status: 0, success: false, attemptStarted, ttftMs: null, usage: null, error: null, responseBody: null,
+      }
 
       let timedOut = false
       const attempt = new UpstreamAttempt(ctx.res, () => {
@@ -147,7 +161,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         const { status, headers: resHeaders, text } = outcome
         if (ctx.clientGone) return clientClosed(ctx, log)
         const verdict = classifyFailure({
-          status, headers: resHeaders, bodyText: text, now: Date.now(), cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan, rules: target.channel.keyErrors,
+          status, headers: resHeaders, bodyText: text, now: Date.now(),
+          cooldownSeconds: s.settings.cooldown_seconds, isBanStatus: s.isBan, rules: target.channel.keyErrors,
         })
         log.status = status
         log.error = `HTTP ${status}: ${redactSecret(upstreamErrorMessage(text), key.secret)}`

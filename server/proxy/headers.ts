@@ -40,17 +40,20 @@ function expand(value: string, v: RuleVars): string {
 export function applyHeaderRules(headers: Record<string, string>, rules: readonly HeaderRule[], vars: RuleVars) {
   for (const r of rules) {
     const name = r.name.toLowerCase()
-    if (r.action === 'remove') delete headers[name]
+    if (r.action === 'remove') Reflect.deleteProperty(headers, name)
     else headers[name] = expand(r.value, vars)
   }
 }
 
 /** Response headers for the client: the upstream's, minus hop-by-hop and cookies. */
-export function clientResponseHeaders(upstream: IncomingHttpHeaders | Record<string, string | string[] | undefined>, keepLength: boolean): OutgoingHttpHeaders {
+export function clientResponseHeaders(
+  upstream: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  keepLength: boolean,
+): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
   for (const name in upstream) {
     if (name === 'content-length' ? !keepLength : HOP_BY_HOP.has(name)) continue
-    if (name === 'set-cookie' || name === 'content-encoding' && !keepLength) continue
+    if (name === 'set-cookie' || (name === 'content-encoding' && !keepLength)) continue
     const v = upstream[name]
     if (v !== undefined) out[name] = v
   }

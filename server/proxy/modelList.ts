@@ -9,7 +9,9 @@ export function reachableModels(groups: readonly GroupRuntime[], pk: ProxyKeyRun
   for (const g of groups) {
     if (!channels.includes(g.channel)) continue
     if (pk.groups && !pk.groups.has(g.row.id)) continue
-    for (const m of listableModels(g.row.models ?? [], g.row.modelRedirects ?? {}, g.row.modelRedirectStrict)) if (pk.allowsModel(m)) out.add(m)
+    for (const m of listableModels(g.row.models ?? [], g.row.modelRedirects ?? {}, g.row.modelRedirectStrict)) {
+      if (pk.allowsModel(m)) out.add(m)
+    }
   }
   return [...out].sort()
 }

@@ -18,7 +18,14 @@ export type PreparedRequest = {
  * when one of them (or our stream_options for usage) changed it; otherwise the client's own
  * bytes go out. `json` is a private copy per group when it may be mutated.
  */
-export function prepareRequest(g: GroupRuntime, channel: Channel, path: string, query: URLSearchParams, raw: Buffer, json: JsonBody | null): PreparedRequest {
+export function prepareRequest(
+  g: GroupRuntime,
+  channel: Channel,
+  path: string,
+  query: URLSearchParams,
+  raw: Buffer,
+  json: JsonBody | null,
+): PreparedRequest {
   const row = g.row
   const model = channel.model(path, json)
   let upstreamModel = model

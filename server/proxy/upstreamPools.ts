@@ -21,7 +21,12 @@ export function undiciTransport(env: OutboundProxy): UpstreamTransport {
     }
     if (s.proxy_url) return new ProxyAgent({ ...options, uri: s.proxy_url })
     if (env.http || env.https) {
-      return new EnvHttpProxyAgent({ ...options, httpProxy: env.http || undefined, httpsProxy: env.https || env.http || undefined, noProxy: env.noProxy || undefined })
+      return new EnvHttpProxyAgent({
+        ...options,
+        httpProxy: env.http || undefined,
+        httpsProxy: env.https || env.http || undefined,
+        noProxy: env.noProxy || undefined,
+      })
     }
     return new Agent(options)
   }

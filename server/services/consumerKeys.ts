@@ -46,7 +46,8 @@ export function createConsumerKeyService({ db: handle, cipher, changes }: Consum
   async function listProxyKeys(q: { page: number; pageSize: number; q?: string }): Promise<Page<ProxyKeyView>> {
     const { db, t } = access(handle)
     const where = q.q?.trim() ? contains(handle, t.proxyKeys.name, q.q.trim()) : undefined
-    const rows = await db.select().from(t.proxyKeys).where(where).orderBy(asc(t.proxyKeys.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
+    const rows = await db.select().from(t.proxyKeys).where(where)
+      .orderBy(asc(t.proxyKeys.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
     const total = (await db.select({ n: count() }).from(t.proxyKeys).where(where))[0]!.n
     return { items: rows.map(toView), total: Number(total) }
   }
@@ -68,7 +69,9 @@ export function createConsumerKeyService({ db: handle, cipher, changes }: Consum
     if ((await db.select({ id: t.proxyKeys.id }).from(t.proxyKeys).where(eq(t.proxyKeys.keyHash, keyHash)).limit(1))[0])
       throw conflict('this proxy key already exists')
     const now = Date.now()
-    const id = insertedId(await db.insert(t.proxyKeys).values({ ...fields, keyHash, masked: maskSecret(secret), createdAt: now, updatedAt: now }))
+    const id = insertedId(await db.insert(t.proxyKeys).values({
+      ...fields, keyHash, masked: maskSecret(secret), createdAt: now, updatedAt: now,
+    }))
     if (opts.publish !== false) await changes.publish({ type: 'proxy-keys' })
     return { ...(await getProxyKey(id)), key: secret }
   }

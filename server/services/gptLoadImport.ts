@@ -44,7 +44,10 @@ export async function openSource(dsn: string): Promise<Source> {
   }
 }
 
-/** GPT-Load's key encryption: AES-256-GCM, key = PBKDF2-SHA256(ENCRYPTION_KEY, "gpt-load-encryption-v1", 100000, 32), value = hex(nonce ‖ ciphertext ‖ tag). */
+/**
+ * GPT-Load's key encryption: AES-256-GCM, key = PBKDF2-SHA256(ENCRYPTION_KEY, "gpt-load-encryption-v1", 100000, 32),
+ * value = hex(nonce ‖ ciphertext ‖ tag).
+ */
 export function gptLoadDecryptor(encryptionKey: string): (value: string) => string {
   if (!encryptionKey) return v => v
   const key = pbkdf2Sync(encryptionKey, 'gpt-load-encryption-v1', 100_000, 32, 'sha256')
@@ -114,7 +117,8 @@ function toGroupInput(r: Row): { ok: true; input: GroupInput } | { ok: false; re
     description: String(r.description ?? '').slice(0, 2000),
     type: r.group_type === 'aggregate' ? 'aggregate' : 'standard',
     channel,
-    upstreams: json<{ url: string; weight?: number }[]>(r.upstreams, []).map(u => ({ url: u.url, weight: Math.min(1000, Math.max(0, Math.round(u.weight ?? 1))) })),
+    upstreams: json<{ url: string; weight?: number }[]>(r.upstreams, [])
+      .map(u => ({ url: u.url, weight: Math.min(1000, Math.max(0, Math.round(u.weight ?? 1))) })),
     testModel: String(r.test_model ?? ''),
     validationPath: String(r.validation_endpoint ?? ''),
     models: [],
@@ -133,7 +137,17 @@ function toGroupInput(r: Row): { ok: true; input: GroupInput } | { ok: false; re
   return { ok: true, input: { ...parsed.data, subGroups: [] } }
 }
 
-async function insertImportedKeys(handle: Db, cipher: KeyCipher, groupId: number, rows: { key: string; status: string; notes: string; requests: number; failures: number; lastUsedAt: number | null; createdAt: number }[]): Promise<number> {
+type ImportedKey = {
+  key: string
+  status: string
+  notes: string
+  requests: number
+  failures: number
+  lastUsedAt: number | null
+  createdAt: number
+}
+
+async function insertImportedKeys(handle: Db, cipher: KeyCipher, groupId: number, rows: ImportedKey[]): Promise<number> {
   if (!rows.length) return 0
   const now = Date.now()
   const values = rows.map(r => [groupId, cipher.hash(r.key), cipher.encrypt(r.key), r.status === 'invalid' ? 'invalid' : 'active', r.notes.slice(0, 1000), r.requests, r.failures, r.lastUsedAt, r.createdAt, now])
@@ -146,10 +160,21 @@ async function insertImportedKeys(handle: Db, cipher: KeyCipher, groupId: number
   return (res as { affectedRows: number }).affectedRows
 }
 
-export async function importFromGptLoad(deps: GptLoadImportDeps, source: Source, encryptionKey: string, log: (line: string) => void = () => {}): Promise<ImportReport> {
+export async function importFromGptLoad(
+  deps: GptLoadImportDeps,
+  source: Source,
+  encryptionKey: string,
+  log: (line: string) => void = () => {},
+): Promise<ImportReport> {
   const { db: handle, cipher, changes } = deps
   const consumerKeys = createConsumerKeyService(deps)
-  const report: ImportReport = { groups: { created: 0, existing: 0, skipped: [] }, subGroups: 0, keys: { added: 0, existing: 0, failed: 0 }, settings: { applied: [], ignored: [] }, proxyKeys: { created: 0, existing: 0 } }
+  const report: ImportReport = {
+    groups: { created: 0, existing: 0, skipped: [] },
+    subGroups: 0,
+    keys: { added: 0, existing: 0, failed: 0 },
+    settings: { applied: [], ignored: [] },
+    proxyKeys: { created: 0, existing: 0 },
+  }
   const decrypt = gptLoadDecryptor(encryptionKey)
   const tables = await source.tables()
   for (const t of ['groups', 'api_keys']) if (!tables.has(t)) throw new Error(`not a GPT-Load database: table "${t}" is missing`)
@@ -233,7 +258,8 @@ export async function importFromGptLoad(deps: GptLoadImportDeps, source: Source,
   }
 
   for (const [secret, want] of proxySecrets) {
-    if ((await db.select({ id: t.proxyKeys.id }).from(t.proxyKeys).where(eq(t.proxyKeys.keyHash, cipher.hash(secret))).limit(1))[0]) { report.proxyKeys.existing++; continue }
+    const existing = await db.select({ id: t.proxyKeys.id }).from(t.proxyKeys).where(eq(t.proxyKeys.keyHash, cipher.hash(secret))).limit(1)
+    if (existing[0]) { report.proxyKeys.existing++; continue }
     if (secret.length < 8) { log(`a proxy key of ${want.name} was skipped: shorter than 8 characters`); continue }
     const groupIds = want.groups === 'all' ? [] : [...want.groups]
     await consumerKeys.create({ name: want.name, key: secret, groupIds, models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', expiresAt: null, enabled: true }, { publish: false })

@@ -63,7 +63,8 @@ async function checkSubGroups(handle: Db, g: GroupInput, selfId?: number) {
   if (g.type !== 'aggregate' || !g.subGroups.length) return
   const { db, t } = access(handle)
   const ids = g.subGroups.map(s => s.groupId)
-  const rows = await db.select({ id: t.groups.id, name: t.groups.name, type: t.groups.type, channel: t.groups.channel }).from(t.groups).where(inArray(t.groups.id, ids))
+  const rows = await db.select({ id: t.groups.id, name: t.groups.name, type: t.groups.type, channel: t.groups.channel })
+    .from(t.groups).where(inArray(t.groups.id, ids))
   const byId = new Map(rows.map(r => [r.id, r]))
   g.subGroups.forEach((s, i) => {
     const r = byId.get(s.groupId)
@@ -147,7 +148,8 @@ export function createGroupService({ db: handle, changes, settings }: GroupServi
 
   async function listGroups(q: { page: number; pageSize: number }): Promise<Page<GroupView>> {
     const { db, t } = access(handle)
-    const rows = await db.select().from(t.groups).orderBy(asc(t.groups.sort), asc(t.groups.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
+    const rows = await db.select().from(t.groups).orderBy(asc(t.groups.sort), asc(t.groups.id))
+      .limit(q.pageSize).offset((q.page - 1) * q.pageSize)
     const total = (await db.select({ n: count() }).from(t.groups))[0]!.n
     const subs = await subGroupsOf(handle, rows.filter(r => r.type === 'aggregate').map(r => r.id))
     return { items: rows.map(r => toView(appUrl(), r, subs.get(r.id) ?? [])), total: Number(total) }
@@ -225,7 +227,9 @@ export function createGroupService({ db: handle, changes, settings }: GroupServi
     const now = Date.now()
     const newId = await inTransaction(handle, async (db) => {
       const { t } = access(handle)
-      const gid = insertedId(await db.insert(t.groups).values({ ...columns(fields as GroupInput), name, sort: await nextSort(handle), createdAt: now, updatedAt: now }))
+      const gid = insertedId(await db.insert(t.groups).values({
+        ...columns(fields as GroupInput), name, sort: await nextSort(handle), createdAt: now, updatedAt: now,
+      }))
       await writeSubGroups(db, t, gid, fields as GroupInput)
       if (input.keys !== 'none') {
         const onlyActive = input.keys === 'active' ? dsql` AND status = 'active'` : dsql``
@@ -255,7 +259,10 @@ export function createGroupService({ db: handle, changes, settings }: GroupServi
     return listGroups({ page: 1, pageSize: 500 })
   }
 
-  return { get: getGroup, list: listGroups, create: createGroup, update: updateGroup, delete: deleteGroup, copy: copyGroup, reorder: reorderGroups }
+  return {
+    get: getGroup, list: listGroups, create: createGroup, update: updateGroup,
+    delete: deleteGroup, copy: copyGroup, reorder: reorderGroups,
+  }
 }
 
 export type GroupService = ReturnType<typeof createGroupService>

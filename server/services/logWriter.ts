@@ -43,7 +43,10 @@ function toValues(r: RequestLogEntry, id: string): unknown[] {
   ]
 }
 
-type HourlyDelta = [groupId: number, model: string, hour: number, requests: number, failures: number, prompt: number, completion: number, cached: number]
+type HourlyDelta = [
+  groupId: number, model: string, hour: number,
+  requests: number, failures: number, prompt: number, completion: number, cached: number,
+]
 type KeyDelta = [requests: number, failures: number, lastUsedAt: number]
 
 /**

@@ -67,7 +67,8 @@ export async function* exportLogsCsv(handle: Db, f: LogFilter, batch = 2000): As
   let cursor: { time: number; id: string } | null = null
   for (;;) {
     const after: SQL | undefined = cursor ? or(lt(l.time, cursor.time), and(eq(l.time, cursor.time), lt(l.id, cursor.id))) : undefined
-    const rows = await db.select(summaryColumns(handle)).from(l).where(and(filterWhere(handle, f), after)).orderBy(desc(l.time), desc(l.id)).limit(batch) as LogSummary[]
+    const rows = await db.select(summaryColumns(handle)).from(l).where(and(filterWhere(handle, f), after))
+      .orderBy(desc(l.time), desc(l.id)).limit(batch) as LogSummary[]
     if (!rows.length) return
     const last = rows[rows.length - 1]!
     cursor = { time: last.time, id: last.id }

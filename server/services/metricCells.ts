@@ -32,7 +32,10 @@ export class CellCounter extends CellMetric<CounterCell> {
   }
 
   async get() {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.cells.map((c): Value => ({ labels: c.labels, value: c.value })) }
+    return {
+      name: this.name, help: this.help, type: this.type, aggregator: this.aggregator,
+      values: this.cells.map((c): Value => ({ labels: c.labels, value: c.value })),
+    }
   }
 
   reset() { for (const c of this.cells) c.value = 0 }

@@ -47,7 +47,13 @@ export function createMetrics(): Metrics {
   const logsDropped = new CellCounter('keygate_request_logs_dropped_total', 'Request log records dropped because the buffer was full or the database kept failing', registry).cell({})
   const logsWritten = new CellCounter('keygate_request_logs_written_total', 'Request log records written to the database', registry).cell({})
 
-  type RouteCells = { byStatus: Map<number, CounterCell>; plain: HistogramCell; stream: HistogramCell; ttft: HistogramCell; labels: { route: string; group: string } }
+  type RouteCells = {
+    byStatus: Map<number, CounterCell>
+    plain: HistogramCell
+    stream: HistogramCell
+    ttft: HistogramCell
+    labels: { route: string; group: string }
+  }
   const routeCells = cellTable((route, group): RouteCells => ({
     byStatus: new Map(),
     plain: duration.cell({ route, group, stream: 'false' }),

@@ -20,8 +20,15 @@ export interface Settings {
 }
 
 export type SettingDescription = {
-  key: string; value: unknown; default: unknown; type: string; min: number | null; max: number | null
-  category: string; description: string; groupOverridable: boolean
+  key: string
+  value: unknown
+  default: unknown
+  type: string
+  min: number | null
+  max: number | null
+  category: string
+  description: string
+  groupOverridable: boolean
 }
 
 /**

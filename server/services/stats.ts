@@ -24,7 +24,8 @@ async function usageSince(handle: Db, since: number, groupIds?: number[]): Promi
   const { db, t } = access(handle)
   const h = t.hourlyStats
   const r = (await db.select({
-    requests: sum(h.requests), failures: sum(h.failures), promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
+    requests: sum(h.requests), failures: sum(h.failures),
+    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
   }).from(h).where(and(gte(h.hour, since), groupIds !== undefined ? inArray(h.groupId, groupIds.length ? groupIds : [-1]) : undefined)))[0]
   return {
     requests: Number(r?.requests ?? 0), failures: Number(r?.failures ?? 0), promptTokens: Number(r?.promptTokens ?? 0),
@@ -51,7 +52,9 @@ async function statsScope(handle: Db, groupId: number): Promise<{ ids: number[];
 export async function groupStats(handle: Db, groupId: number, now = Date.now()) {
   const { ids, scope } = await statsScope(handle, groupId)
   const usage: Record<keyof typeof WINDOWS, UsageTotals> = {} as never
-  for (const [name, span] of Object.entries(WINDOWS)) usage[name as keyof typeof WINDOWS] = await usageSince(handle, hourOf(now - span) + HOUR, ids)
+  for (const [name, span] of Object.entries(WINDOWS)) {
+    usage[name as keyof typeof WINDOWS] = await usageSince(handle, hourOf(now - span) + HOUR, ids)
+  }
   return { groupId, scope, keys: await keyCounts(handle, ids), usage }
 }
 
@@ -75,7 +78,13 @@ export async function overview(handle: Db, now = Date.now()) {
 }
 
 function subtract(a: UsageTotals, b: UsageTotals): UsageTotals {
-  return { requests: a.requests - b.requests, failures: a.failures - b.failures, promptTokens: a.promptTokens - b.promptTokens, completionTokens: a.completionTokens - b.completionTokens, cachedTokens: a.cachedTokens - b.cachedTokens }
+  return {
+    requests: a.requests - b.requests,
+    failures: a.failures - b.failures,
+    promptTokens: a.promptTokens - b.promptTokens,
+    completionTokens: a.completionTokens - b.completionTokens,
+    cachedTokens: a.cachedTokens - b.cachedTokens,
+  }
 }
 
 /** `GET /api/stats/timeseries`: hourly points for 24 h and 7 d, daily (UTC) for 30 d, zeros where nothing happened. */
@@ -88,9 +97,12 @@ export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now(
   const { db, t } = access(handle)
   const h = t.hourlyStats
   const rows = await db.select({
-    hour: h.hour, requests: sum(h.requests), failures: sum(h.failures), promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
+    hour: h.hour, requests: sum(h.requests), failures: sum(h.failures),
+    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
   }).from(h).where(and(gte(h.hour, start), ids !== undefined ? inArray(h.groupId, ids.length ? ids : [-1]) : undefined)).groupBy(h.hour)
-  const buckets = Array.from({ length: points }, (_, i) => ({ time: start + i * step, requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
+  const buckets = Array.from({ length: points }, (_, i) => ({
+    time: start + i * step, requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0,
+  }))
   for (const r of rows) {
     const i = Math.floor((Number(r.hour) - start) / step)
     const b = buckets[i]

@@ -65,7 +65,10 @@ export function createTaskRunner(deps: TaskRunnerDeps): TaskRunner {
 }
 
 function toView(r: TaskRow): TaskView {
-  return { id: r.id, type: r.type, groupId: r.groupId, state: r.state, processed: r.processed, total: r.total, result: r.result ?? null, error: r.error, createdAt: r.createdAt, updatedAt: r.updatedAt }
+  return {
+    id: r.id, type: r.type, groupId: r.groupId, state: r.state, processed: r.processed, total: r.total,
+    result: r.result ?? null, error: r.error, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  }
 }
 
 async function startTask<R>(
@@ -188,7 +191,8 @@ async function listTasks(handle: Db, q: { page: number; pageSize: number; state?
   await pruneTasks(handle)
   const { db, t } = access(handle)
   const where = and(q.state ? eq(t.tasks.state, q.state) : undefined, q.groupId ? eq(t.tasks.groupId, q.groupId) : undefined)
-  const rows = await db.select().from(t.tasks).where(where).orderBy(desc(t.tasks.createdAt)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
+  const rows = await db.select().from(t.tasks).where(where)
+    .orderBy(desc(t.tasks.createdAt)).limit(q.pageSize).offset((q.page - 1) * q.pageSize)
   const total = (await db.select({ n: count() }).from(t.tasks).where(where))[0]!.n
   return { items: rows.map(toView), total: Number(total) }
 }

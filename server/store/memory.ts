@@ -39,7 +39,10 @@ export function createMemoryStore(): Store {
       values.set(key, { value: String(next), expiresAt: e?.expiresAt || expiry(ttlMs) })
       return next
     },
-    async listReplace(key, items) { items.length ? lists.set(key, [...items]) : lists.delete(key) },
+    async listReplace(key, items) {
+      if (items.length) lists.set(key, [...items])
+      else lists.delete(key)
+    },
     async listPush(key, ...items) {
       const l = lists.get(key)
       if (l) l.push(...items)

@@ -2,7 +2,11 @@ import { z } from 'zod'
 import { pageFields, queryBool } from './common'
 
 /** `from`/`to`: epoch milliseconds or an ISO date. */
-const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform(s => Date.parse(s)), z.iso.date().transform(s => Date.parse(s))])
+const time = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform(s => Date.parse(s)),
+  z.iso.date().transform(s => Date.parse(s)),
+])
   .or(z.string().transform((_, ctx) => { ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO date' }); return z.NEVER }))
 const id = z.coerce.number().int().positive()
 

@@ -20,26 +20,30 @@ export const PROXY_KEY = 'pk-fake-consumer-0123456789'
 /** What a scripted upstream does with one attempt. */
 export type UpstreamScript = (attempt: FakeAttempt) => void
 
+/** The controller undici hands the handler: it reads and steers the state of its attempt. */
+class FakeController implements Dispatcher.DispatchController {
+  constructor(private readonly attempt: FakeAttempt) {}
+  get aborted() { return this.attempt.aborted !== null }
+  get paused() { return this.attempt.paused }
+  get reason() { return this.attempt.aborted }
+  abort = (reason: Error) => {
+    if (this.attempt.aborted) return
+    this.attempt.aborted = reason
+    // undici reports an abort to the handler as an error.
+    this.attempt.handler.onResponseError?.(this, reason)
+  }
+
+  pause = () => { this.attempt.paused = true }
+  resume = () => { this.attempt.paused = false }
+}
+
 /** One request the engine sent upstream, with the handler undici would drive. */
 export class FakeAttempt {
   paused = false
   aborted: Error | null = null
   readonly controller: Dispatcher.DispatchController
   constructor(readonly opts: Dispatcher.DispatchOptions, readonly handler: Dispatcher.DispatchHandler) {
-    const self = this
-    this.controller = {
-      get aborted() { return self.aborted !== null },
-      get paused() { return self.paused },
-      get reason() { return self.aborted },
-      abort(reason: Error) {
-        if (self.aborted) return
-        self.aborted = reason
-        // undici reports an abort to the handler as an error.
-        self.handler.onResponseError?.(self.controller, reason)
-      },
-      pause() { self.paused = true },
-      resume() { self.paused = false },
-    }
+    this.controller = new FakeController(this)
     handler.onRequestStart?.(this.controller, {})
   }
 
@@ -135,7 +139,12 @@ export type FakeEngine = {
  * Builds an engine with one group `g1` (`group` overrides its row) holding `keys` secrets, and
  * one proxy key. Every upstream attempt is handed to `script`.
  */
-export async function fakeEngine(opts: { keys: string[]; script: UpstreamScript; group?: Partial<GroupRow>; settings?: Partial<SettingsMap> }): Promise<FakeEngine> {
+export async function fakeEngine(opts: {
+  keys: string[]
+  script: UpstreamScript
+  group?: Partial<GroupRow>
+  settings?: Partial<SettingsMap>
+}): Promise<FakeEngine> {
   const attempts: FakeAttempt[] = []
   const logs: RequestLogEntry[] = []
   const keyWrites: KeyStateUpdate[] = []

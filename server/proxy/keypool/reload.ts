@@ -15,7 +15,13 @@ let reloadSeq = 0
  * decrypted (the expensive part). Keys whose rows no page returned were deleted and leave the
  * pool after the last page. Same merge rules as syncPool (applyRow).
  */
-export async function reloadPoolPaged(pool: KeyPool, readPage: PageReader, decrypt: Decrypt, onUndecryptable: OnUndecryptable, opts: PagedReloadOptions = {}) {
+export async function reloadPoolPaged(
+  pool: KeyPool,
+  readPage: PageReader,
+  decrypt: Decrypt,
+  onUndecryptable: OnUndecryptable,
+  opts: PagedReloadOptions = {},
+) {
   const pageSize = opts.pageSize ?? 2000
   const sliceMs = opts.sliceMs ?? 10
   const mark = ++reloadSeq
@@ -58,7 +64,11 @@ export type ReloadWork = { full: true } | { full: false; ids: number[] }
  * them: notices arriving while a group reloads are merged (ids collected, or one full reload)
  * and run once afterwards. `request` resolves when the group has nothing left to reload.
  */
-export function createReloadQueue(run: (groupId: number, work: ReloadWork) => Promise<void>, onError: (err: unknown, groupId: number) => void, maxIds = 1000) {
+export function createReloadQueue(
+  run: (groupId: number, work: ReloadWork) => Promise<void>,
+  onError: (err: unknown, groupId: number) => void,
+  maxIds = 1000,
+) {
   type State = { full: boolean; ids: Set<number>; running: Promise<void> | null }
   const groups = new Map<number, State>()
 

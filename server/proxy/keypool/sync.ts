@@ -21,7 +21,10 @@ export function applyRow(pool: KeyPool, r: PoolKeyRow, decrypt: Decrypt, onUndec
     let status = r.status
     // A cooldown that ran out while nobody held the key in memory.
     if (status === 'cooling' && (r.cooldownUntil ?? 0) <= now) status = 'active'
-    const added = newPoolKey({ id: r.id, groupId: r.groupId, secret, masked: maskSecret(secret), status, consecutiveFailures: r.consecutiveFailures, cooldownUntil: r.cooldownUntil, lastError: r.lastError })
+    const added = newPoolKey({
+      id: r.id, groupId: r.groupId, secret, masked: maskSecret(secret), status,
+      consecutiveFailures: r.consecutiveFailures, cooldownUntil: r.cooldownUntil, lastError: r.lastError,
+    })
     pool.add(added)
     if (status !== r.status) added.dbStatus = r.status
     return added
@@ -52,7 +55,14 @@ export function syncPool(pool: KeyPool, rows: PoolKeyRow[], decrypt: Decrypt, on
  * Reload of named keys only (a change notice that lists them): `rows` are those of `ids` still
  * in the group; an id without a row was deleted (or is unreadable) and leaves the pool.
  */
-export function applyKeyRows(pool: KeyPool, ids: readonly number[], rows: PoolKeyRow[], decrypt: Decrypt, onUndecryptable: OnUndecryptable, now = Date.now()) {
+export function applyKeyRows(
+  pool: KeyPool,
+  ids: readonly number[],
+  rows: PoolKeyRow[],
+  decrypt: Decrypt,
+  onUndecryptable: OnUndecryptable,
+  now = Date.now(),
+) {
   const held = new Set<number>()
   for (const r of rows) {
     if (r.groupId !== pool.groupId) continue

@@ -28,7 +28,16 @@ export type PoolKey = {
   seenInReload: number
 }
 
-export function newPoolKey(init: { id: number; groupId: number; secret: string; masked: string; status: KeyStatus; consecutiveFailures: number; cooldownUntil: number | null; lastError: string | null }): PoolKey {
+export function newPoolKey(init: {
+  id: number
+  groupId: number
+  secret: string
+  masked: string
+  status: KeyStatus
+  consecutiveFailures: number
+  cooldownUntil: number | null
+  lastError: string | null
+}): PoolKey {
   return {
     id: init.id, groupId: init.groupId, secret: init.secret, masked: init.masked,
     status: init.status, dbStatus: init.status, consecutiveFailures: init.consecutiveFailures,

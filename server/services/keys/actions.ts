@@ -28,12 +28,20 @@ function hashesOf(cipher: KeyCipher, keys: KeyActionInput['keys']): string[] | n
  * unbounded. Returns how many rows changed and, when few enough, which: the change notice then
  * names them and instances reload only those (null: reload the whole group).
  */
-async function bulkWrite(handle: Db, groupId: number, status: KeyStatus | undefined, hashes: string[] | null, write: (where: SQL) => Promise<unknown>): Promise<{ affected: number; ids: number[] | null }> {
+async function bulkWrite(
+  handle: Db,
+  groupId: number,
+  status: KeyStatus | undefined,
+  hashes: string[] | null,
+  write: (where: SQL) => Promise<unknown>,
+): Promise<{ affected: number; ids: number[] | null }> {
   const { db, t } = access(handle)
   const base = and(eq(t.apiKeys.groupId, groupId), status ? eq(t.apiKeys.status, status) : undefined)!
   const wheres: SQL[] = []
   if (!hashes) wheres.push(base)
-  else for (let i = 0; i < hashes.length; i += HASH_CHUNK) wheres.push(and(base, inArray(t.apiKeys.keyHash, hashes.slice(i, i + HASH_CHUNK)))!)
+  else {
+    for (let i = 0; i < hashes.length; i += HASH_CHUNK) wheres.push(and(base, inArray(t.apiKeys.keyHash, hashes.slice(i, i + HASH_CHUNK)))!)
+  }
   let ids: number[] | null = []
   let n = 0
   for (const where of wheres) {

@@ -26,7 +26,8 @@ export async function verifyEncryptionKey(handle: Db, cipher: KeyCipher): Promis
     stored = (await handle.db.select().from(t).where(eq(t.key, CHECK_KEY)))[0]?.value
     if (stored === undefined) {
       // Two instances may race here: the insert is idempotent and both then read the winner's row.
-      await handle.db.insert(t).values({ key: CHECK_KEY, value: cipher.encrypt(CHECK_PLAIN), updatedAt: now }).onDuplicateKeyUpdate({ set: { key: CHECK_KEY } })
+      await handle.db.insert(t).values({ key: CHECK_KEY, value: cipher.encrypt(CHECK_PLAIN), updatedAt: now })
+        .onDuplicateKeyUpdate({ set: { key: CHECK_KEY } })
       stored = (await handle.db.select().from(t).where(eq(t.key, CHECK_KEY)))[0]?.value
     }
   }

@@ -21,6 +21,7 @@ export type ImportResult = { added: number; duplicates: number; invalid: number;
 function cleanKey(token: string): string | null | false {
   const k = token.trim().replace(/^["'`]+|["'`]+$/g, '')
   if (!k) return null
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point of this check
   if (k.length > MAX_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(k)) return false
   return k
 }

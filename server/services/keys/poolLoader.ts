@@ -20,9 +20,15 @@ export function createEngineData(handle: Db): EngineData {
 
 export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subGroups: GroupSubGroupRow[] }> {
   if (handle.dialect === 'sqlite') {
-    return { groups: handle.db.select().from(sqliteSchema.groups).all(), subGroups: handle.db.select().from(sqliteSchema.groupSubGroups).all() }
+    return {
+      groups: handle.db.select().from(sqliteSchema.groups).all(),
+      subGroups: handle.db.select().from(sqliteSchema.groupSubGroups).all(),
+    }
   }
-  const [groups, subGroups] = await Promise.all([handle.db.select().from(mysqlSchema.groups), handle.db.select().from(mysqlSchema.groupSubGroups)])
+  const [groups, subGroups] = await Promise.all([
+    handle.db.select().from(mysqlSchema.groups),
+    handle.db.select().from(mysqlSchema.groupSubGroups),
+  ])
   return { groups, subGroups }
 }
 
@@ -33,12 +39,16 @@ export async function loadGroups(handle: Db): Promise<{ groups: GroupRow[]; subG
 export async function loadPoolKeyPage(handle: Db, groupId: number, afterId: number, limit: number): Promise<PoolKeyRow[]> {
   if (handle.dialect === 'sqlite') {
     const t = sqliteSchema.apiKeys
-    return handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-      .from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit).all()
+    return handle.db.select({
+      id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status,
+      consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError,
+    }).from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit).all()
   }
   const t = mysqlSchema.apiKeys
-  return handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-    .from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit)
+  return handle.db.select({
+    id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status,
+    consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError,
+  }).from(t).where(and(eq(t.groupId, groupId), gt(t.id, afterId))).orderBy(asc(t.id)).limit(limit)
 }
 
 const ID_CHUNK = 500
@@ -50,12 +60,16 @@ export async function loadPoolKeysByIds(handle: Db, groupId: number, ids: number
     const chunk = ids.slice(i, i + ID_CHUNK)
     if (handle.dialect === 'sqlite') {
       const t = sqliteSchema.apiKeys
-      out.push(...handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-        .from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))).all())
+      out.push(...handle.db.select({
+        id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status,
+        consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError,
+      }).from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))).all())
     } else {
       const t = mysqlSchema.apiKeys
-      out.push(...await handle.db.select({ id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status, consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError })
-        .from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))))
+      out.push(...await handle.db.select({
+        id: t.id, groupId: t.groupId, keyCiphertext: t.keyCiphertext, status: t.status,
+        consecutiveFailures: t.consecutiveFailures, cooldownUntil: t.cooldownUntil, lastError: t.lastError,
+      }).from(t).where(and(eq(t.groupId, groupId), inArray(t.id, chunk))))
     }
   }
   return out
@@ -78,8 +92,10 @@ export async function writeKeyStates(handle: Db, updates: KeyStateUpdate[]): Pro
     const t = sqliteSchema.apiKeys
     handle.db.transaction((tx) => {
       for (const u of updates) {
-        const r = tx.update(t).set({ status: u.status, consecutiveFailures: u.consecutiveFailures, cooldownUntil: u.cooldownUntil, lastError: u.lastError, updatedAt: now })
-          .where(and(eq(t.id, u.id), eq(t.status, u.expectedStatus), ne(t.status, 'disabled'))).run()
+        const r = tx.update(t).set({
+          status: u.status, consecutiveFailures: u.consecutiveFailures,
+          cooldownUntil: u.cooldownUntil, lastError: u.lastError, updatedAt: now,
+        }).where(and(eq(t.id, u.id), eq(t.status, u.expectedStatus), ne(t.status, 'disabled'))).run()
         if (r.changes > 0) written.add(u.id)
       }
     })
@@ -88,8 +104,10 @@ export async function writeKeyStates(handle: Db, updates: KeyStateUpdate[]): Pro
   const t = mysqlSchema.apiKeys
   await handle.db.transaction(async (tx) => {
     for (const u of updates) {
-      const [r] = await tx.update(t).set({ status: u.status, consecutiveFailures: u.consecutiveFailures, cooldownUntil: u.cooldownUntil, lastError: u.lastError, updatedAt: now })
-        .where(and(eq(t.id, u.id), eq(t.status, u.expectedStatus), ne(t.status, 'disabled')))
+      const [r] = await tx.update(t).set({
+        status: u.status, consecutiveFailures: u.consecutiveFailures,
+        cooldownUntil: u.cooldownUntil, lastError: u.lastError, updatedAt: now,
+      }).where(and(eq(t.id, u.id), eq(t.status, u.expectedStatus), ne(t.status, 'disabled')))
       if ((r as { affectedRows?: number }).affectedRows) written.add(u.id)
     }
   })

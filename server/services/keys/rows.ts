@@ -79,12 +79,20 @@ export async function deleteKey({ db: handle, changes }: KeyStoreDeps, id: numbe
 }
 
 /** Plain keys of a group, page by page by id (export, validation): never more than `batch` in memory. */
-export async function* iterateKeys(handle: Db, cipher: KeyCipher, groupId: number, status?: KeyStatus, batch = 1000): AsyncGenerator<{ row: ApiKeyRow; key: string }[]> {
+export async function* iterateKeys(
+  handle: Db,
+  cipher: KeyCipher,
+  groupId: number,
+  status?: KeyStatus,
+  batch = 1000,
+): AsyncGenerator<{ row: ApiKeyRow; key: string }[]> {
   const { db, t } = access(handle)
   const k = t.apiKeys
   let after = 0
   for (;;) {
-    const rows = await db.select().from(k).where(and(eq(k.groupId, groupId), status ? eq(k.status, status) : undefined, gt(k.id, after))).orderBy(asc(k.id)).limit(batch)
+    const rows = await db.select().from(k)
+      .where(and(eq(k.groupId, groupId), status ? eq(k.status, status) : undefined, gt(k.id, after)))
+      .orderBy(asc(k.id)).limit(batch)
     if (!rows.length) return
     after = rows[rows.length - 1]!.id
     const out: { row: ApiKeyRow; key: string }[] = []

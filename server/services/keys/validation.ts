@@ -54,7 +54,13 @@ export async function recordValidation(handle: Db, id: number, outcome: Validati
 export type ValidationDeps = KeyStoreDeps & { settings: Pick<Settings, 'current'>; validate: KeyValidator }
 
 /** Validates one key and records the outcome; the caller publishes the change notice. */
-async function validateAndRecord(deps: ValidationDeps, group: GroupRow, id: number, key: string, opts: { timeoutMs?: number; onlyIf?: KeyStatus } = {}) {
+async function validateAndRecord(
+  deps: ValidationDeps,
+  group: GroupRow,
+  id: number,
+  key: string,
+  opts: { timeoutMs?: number; onlyIf?: KeyStatus } = {},
+) {
   const r = await deps.validate(group, key, opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs })
   const blamesKey = validationBlamesKey(group, r, deps.settings.current())
   await recordValidation(deps.db, id, { ok: r.ok, blamesKey, error: r.error }, { onlyIf: opts.onlyIf })

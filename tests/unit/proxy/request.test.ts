@@ -11,7 +11,10 @@ import { groupRow } from '../../support/groups'
 
 const runtime = (over: Partial<GroupRow>): GroupRuntime => {
   const row = groupRow(over)
-  return { row, channel: channelFor(row.channel), upstreams: [], pool: new KeyPool(row.id), subGroups: [], servesModel: () => true, cache: {} as any }
+  return {
+    row, channel: channelFor(row.channel), upstreams: [], pool: new KeyPool(row.id), subGroups: [],
+    servesModel: () => true, cache: {} as any,
+  }
 }
 const q = new URLSearchParams()
 

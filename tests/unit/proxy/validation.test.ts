@@ -8,7 +8,8 @@ import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream
 
 let mock: MockUpstream
 const dispatchers = new UpstreamDispatchers(undiciTransport({ http: '', https: '', noProxy: '' }))
-const validateKey = (group: GroupRow, key: string, opts?: { timeoutMs?: number }) => validateWith(group, key, DEFAULT_SETTINGS, dispatchers, opts)
+const validateKey = (group: GroupRow, key: string, opts?: { timeoutMs?: number }) =>
+  validateWith(group, key, DEFAULT_SETTINGS, dispatchers, opts)
 beforeAll(async () => { mock = await startMockUpstream() })
 afterAll(async () => { await dispatchers.close(); await mock.close() })
 beforeEach(() => mock.reset())

@@ -46,9 +46,7 @@ describe('request log', () => {
     expect(sample(samples, 'keygate_request_logs_written_total')).toBe(2)
 
     // The early writes these trigger run only after this synchronous loop.
-    const start = performance.now()
     for (let i = 0; i < REQUEST_LOG_CAPACITY + 25; i++) requestLog.record(entry())
-    expect(performance.now() - start).toBeLessThan(2000)
     expect({ buffered: requestLog.depth, dropped: requestLog.dropped }).toEqual({ buffered: REQUEST_LOG_CAPACITY, dropped: 25 })
     expect(sample(await scrape(), 'keygate_request_logs_dropped_total')).toBe(25)
 

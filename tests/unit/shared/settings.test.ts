@@ -13,7 +13,8 @@ describe('settings derived from the one table', () => {
       app_url: 'http://localhost:3001', request_log_retention_days: 7, request_log_write_interval_seconds: 1, request_log_body: false,
       request_timeout: 600, connect_timeout: 15, response_header_timeout: 600, idle_conn_timeout: 120, max_idle_conns: 100,
       proxy_url: '', max_retries: 3, blacklist_threshold: 3, failover_status_codes: '400-403,405-599', ban_status_codes: '',
-      cooldown_seconds: 60, key_rpm: 0, key_validation_interval_minutes: 60, key_validation_concurrency: 10, key_validation_timeout_seconds: 20,
+      cooldown_seconds: 60, key_rpm: 0,
+      key_validation_interval_minutes: 60, key_validation_concurrency: 10, key_validation_timeout_seconds: 20,
     })
     expect(Object.keys(DEFAULT_SETTINGS)).toEqual(Object.keys(SETTINGS))
     expect(SettingsPatchSchema.parse(DEFAULT_SETTINGS)).toEqual(DEFAULT_SETTINGS)
@@ -41,7 +42,8 @@ describe('settings derived from the one table', () => {
   it('group config schema accepts exactly the starred keys', () => {
     expect([...GROUP_CONFIG_KEYS].sort()).toEqual([...STARRED].sort())
     expect(Object.keys(GroupConfigSchema.shape).sort()).toEqual([...STARRED].sort())
-    for (const key of STARRED) expect(GroupConfigSchema.safeParse({ [key]: DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS] }).success, key).toBe(true)
+    for (const key of STARRED)
+      expect(GroupConfigSchema.safeParse({ [key]: DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS] }).success, key).toBe(true)
     for (const key of Object.keys(SETTINGS).filter(k => !STARRED.includes(k)))
       expect(GroupConfigSchema.safeParse({ [key]: DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS] }).success, key).toBe(false)
     expect(GroupConfigSchema.safeParse({ key_rpm: -1 }).success).toBe(false)

@@ -16,7 +16,11 @@ function usageFromGemini(o: UsageObject): Usage | undefined {
   const candidates = num(o.candidatesTokenCount)
   const thoughts = num(o.thoughtsTokenCount)
   if (prompt === undefined && candidates === undefined && thoughts === undefined) return undefined
-  return { promptTokens: prompt ?? 0, completionTokens: (candidates ?? 0) + (thoughts ?? 0), cachedTokens: num(o.cachedContentTokenCount) ?? 0 }
+  return {
+    promptTokens: prompt ?? 0,
+    completionTokens: (candidates ?? 0) + (thoughts ?? 0),
+    cachedTokens: num(o.cachedContentTokenCount) ?? 0,
+  }
 }
 
 /** Gemini's native API as its SDKs speak it. */

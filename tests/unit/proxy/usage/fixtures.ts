@@ -36,7 +36,11 @@ export function openaiChatStream(opts: { cached?: number; includeUsage: boolean 
   if (opts.includeUsage) {
     events.push({
       ...chatChunk({}), choices: [],
-      usage: { prompt_tokens: 19, completion_tokens: 10, total_tokens: 29, prompt_tokens_details: { cached_tokens: opts.cached ?? 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } },
+      usage: {
+        prompt_tokens: 19, completion_tokens: 10, total_tokens: 29,
+        prompt_tokens_details: { cached_tokens: opts.cached ?? 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      },
     })
   }
   return sse(events)
@@ -54,7 +58,11 @@ const responseObject = (status: string, usage: unknown) => ({
   top_p: 1, truncation: 'disabled', usage, user: null, metadata: {},
 })
 
-const responsesUsage = (cached: number) => ({ input_tokens: 328, input_tokens_details: { cached_tokens: cached }, output_tokens: 52, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 380 })
+const responsesUsage = (cached: number) => ({
+  input_tokens: 328, input_tokens_details: { cached_tokens: cached },
+  output_tokens: 52, output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 380,
+})
 
 export function openaiResponsesPlain(cached = 0) {
   return JSON.stringify(responseObject('completed', responsesUsage(cached)))
