@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { eq } from 'drizzle-orm'
 import mysql from 'mysql2/promise'
 import type { Db } from '../../db/client'
+import { CHANNEL_TYPES } from '../../shared/channels'
 import { GroupCreateSchema, type GroupInput } from '../../shared/schemas/groups'
 import { GroupConfigSchema, SettingsPatchSchema, type SettingsMap } from '../../shared/settings'
 import { parseDatabaseDsn } from '../config/schema'
@@ -101,7 +102,7 @@ export type ImportReport = {
   proxyKeys: { created: number; existing: number }
 }
 
-const CHANNELS = new Set(['openai', 'openai-response', 'anthropic', 'gemini'])
+const CHANNELS = new Set<string>(CHANNEL_TYPES)
 
 function toGroupInput(r: Row): { ok: true; input: GroupInput } | { ok: false; reason: string } {
   const config: Record<string, unknown> = {}

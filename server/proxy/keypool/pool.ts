@@ -13,6 +13,8 @@ export class KeyPool {
   private cursor = 0
   private waiting = new WakeHeap()
   readonly counts: Record<KeyStatus, number> = { active: 0, cooling: 0, invalid: 0, disabled: 0 }
+  /** Paged reloads so far: each marks the keys it saw with its number (see reloadPoolPaged). */
+  reloads = 0
 
   constructor(readonly groupId: number, private onWake: (k: PoolKey) => void = () => {}) {}
 

@@ -6,7 +6,6 @@ export type PageReader = (afterId: number, limit: number) => Promise<PoolKeyRow[
 export type PagedReloadOptions = { pageSize?: number; sliceMs?: number }
 
 const yieldToLoop = () => new Promise<void>(r => setImmediate(r))
-let reloadSeq = 0
 
 /**
  * Reloads a whole group without holding the event loop: rows come a page at a time, and are
@@ -24,7 +23,7 @@ export async function reloadPoolPaged(
 ) {
   const pageSize = opts.pageSize ?? 2000
   const sliceMs = opts.sliceMs ?? 10
-  const mark = ++reloadSeq
+  const mark = ++pool.reloads
   let after = 0
   for (;;) {
     // Pages come in id order, so keys join the rotation in the order they were added; keys used

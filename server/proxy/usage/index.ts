@@ -1,4 +1,6 @@
-import { JsonObjectScanner } from './jsonObjectScanner'
+import { JsonObjectScanner, type ScanKey } from './jsonObjectScanner'
+
+export { scanKey } from './jsonObjectScanner'
 
 export type Usage = { promptTokens: number; completionTokens: number; cachedTokens: number }
 
@@ -32,7 +34,7 @@ export abstract class UsageScanner extends JsonObjectScanner implements UsageTap
 export class LastUsageTap extends UsageScanner {
   private usage: Usage | null = null
 
-  constructor(key: string, private readonly read: (o: UsageObject) => Usage | undefined) { super(key) }
+  constructor(key: ScanKey, private readonly read: (o: UsageObject) => Usage | undefined) { super(key) }
 
   protected onUsage(o: UsageObject) {
     const u = this.read(o)

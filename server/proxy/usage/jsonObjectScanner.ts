@@ -18,7 +18,9 @@ const OPEN = 0x7b
 const CLOSE = 0x7d
 const COLON = 0x3a
 
-const markers = new Map<string, Buffer>()
+/** A key to search for, as the bytes the scanner looks for (made once, shared by every scanner). */
+export type ScanKey = { readonly marker: Buffer }
+export const scanKey = (key: string): ScanKey => ({ marker: Buffer.from(`${key}"`, 'latin1') })
 
 const enum State { Search, AfterKey, AfterColon, Capture }
 
@@ -42,10 +44,9 @@ export abstract class JsonObjectScanner {
   /** Called with the text of each complete object found after the key. */
   protected abstract onObject(json: string): void
 
-  constructor(key: string) {
-    let m = markers.get(key)
-    if (!m) markers.set(key, m = Buffer.from(`${key}"`, 'latin1'))
-    this.marker = m
+  /** `key`: from scanKey(), made once per key rather than per scanner. */
+  constructor(key: ScanKey) {
+    this.marker = key.marker
   }
 
   push(chunk: Buffer): void {

@@ -1,4 +1,4 @@
-import { num, UsageScanner, type Usage, type UsageObject } from '../../usage'
+import { num, scanKey, UsageScanner, type Usage, type UsageObject } from '../../usage'
 import type { Dialect } from '../types'
 
 const ERROR_TYPES: Record<number, string> = {
@@ -9,6 +9,8 @@ const ERROR_TYPES: Record<number, string> = {
 function errorBody(status: number, message: string) {
   return { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message } }
 }
+
+const USAGE = scanKey('usage')
 
 type Parts = { input?: number; cacheWrite?: number; cacheRead?: number; output?: number }
 
@@ -22,7 +24,7 @@ class AnthropicUsageTap extends UsageScanner {
   private readonly parts: Parts = {}
   private seen = false
 
-  constructor() { super('usage') }
+  constructor() { super(USAGE) }
 
   protected onUsage(o: UsageObject) {
     const input = num(o.input_tokens)

@@ -1,4 +1,4 @@
-import { LastUsageTap, num, type Usage, type UsageObject } from '../../usage'
+import { LastUsageTap, num, scanKey, type Usage, type UsageObject } from '../../usage'
 import type { Dialect } from '../types'
 
 const STATUS: Record<number, string> = {
@@ -9,6 +9,8 @@ const STATUS: Record<number, string> = {
 function errorBody(status: number, message: string) {
   return { error: { code: status, message, status: STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION') } }
 }
+
+const USAGE_METADATA = scanKey('usageMetadata')
 
 /** `usageMetadata`; thinking tokens are billed as output, so they count as completion. */
 function usageFromGemini(o: UsageObject): Usage | undefined {
@@ -30,5 +32,5 @@ export const geminiDialect: Dialect = {
   modelList(models) {
     return { models: models.map(id => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'] })) }
   },
-  usageTap: () => new LastUsageTap('usageMetadata', usageFromGemini),
+  usageTap: () => new LastUsageTap(USAGE_METADATA, usageFromGemini),
 }

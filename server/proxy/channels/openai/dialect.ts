@@ -1,5 +1,7 @@
-import { LastUsageTap, nested, num, type Usage, type UsageObject } from '../../usage'
+import { LastUsageTap, nested, num, scanKey, type Usage, type UsageObject } from '../../usage'
 import type { Dialect } from '../types'
+
+const USAGE = scanKey('usage')
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error', 401: 'invalid_request_error', 403: 'permission_error', 404: 'invalid_request_error',
@@ -32,5 +34,5 @@ export const openaiDialect: Dialect = {
   modelList(models) {
     return { object: 'list', data: models.map(id => ({ id, object: 'model', created: 0, owned_by: 'keygate' })) }
   },
-  usageTap: () => new LastUsageTap('usage', usageFromOpenAI),
+  usageTap: () => new LastUsageTap(USAGE, usageFromOpenAI),
 }
