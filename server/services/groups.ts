@@ -1,14 +1,12 @@
 import { asc, count, eq, inArray, sql as dsql } from 'drizzle-orm'
 import type { Db } from '../../db/client'
-import { GroupCreateSchema, type GroupCopyInput, type GroupCreateInput, type GroupInput, type GroupPatchInput, type GroupView } from '../../shared/schemas/groups'
+import { GroupCreateSchema, type GroupCopyInput, type GroupCreateInput, type GroupInput, type GroupPatchInput, type GroupView, type SubGroupRef } from '../../shared/schemas/groups'
 import type { Page } from '../../shared/schemas/common'
 import type { GroupRow } from '../../shared/types/rows'
 import type { ChangePublisher } from './changes'
 import { access, execSql, inTransaction, insertedId } from './dbAccess'
 import { conflict, invalid, notFound, zodValidationError } from './errors'
 import type { Settings } from './settings'
-
-type SubGroupRef = { groupId: number; weight: number }
 
 function toView(appUrl: string, row: GroupRow, subGroups: SubGroupRef[]): GroupView {
   const base = appUrl.replace(/\/+$/, '')

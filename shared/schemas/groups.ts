@@ -78,6 +78,8 @@ function checkGroup(g: z.infer<z.ZodObject<typeof groupFields>>, ctx: Ctx) {
 }
 
 export const GroupCreateSchema = z.strictObject(groupFields).superRefine(checkGroup)
+/** An aggregate's member: which group, and its share of the traffic. */
+export type SubGroupRef = z.infer<typeof SubGroupRefSchema>
 export type GroupCreateInput = z.input<typeof GroupCreateSchema>
 export type GroupInput = z.infer<typeof GroupCreateSchema>
 
