@@ -10,7 +10,7 @@ beforeAll(async () => {
   mock = await startMockUpstream()
   s = await startSeeded([
     { name: 'gem', channel: 'gemini', upstreams: [{ url: mock.url, weight: 1 }], models: ['gemini-2.0-flash'], keys: ['AIza-limits-upstream-000000001'] },
-  ], [{}], { env: { MAX_CONCURRENT_REQUESTS: '2' } })
+  ], [{}], { env: { MAX_CONCURRENT_REQUESTS: '2', PROXY_KEY_MAX_SHARE: '1' } })
 })
 afterAll(async () => { await s?.server.stop(); await mock?.close() })
 
