@@ -12,7 +12,7 @@ export const MAX_MODEL_LENGTH = 256
  * prefix, the last a suffix, and the pieces between are found left to right with `indexOf`
  * (taking each at its leftmost place never loses a match). Cost: linear in the model's length.
  */
-function globMatcher(pattern: string): ModelMatcher {
+export function globMatcher(pattern: string): ModelMatcher {
   const pieces = pattern.toLowerCase().split('*')
   const head = pieces[0]!
   const tail = pieces.at(-1)!
