@@ -91,13 +91,14 @@ function firstSignificantByte(body: Buffer): number {
 }
 
 /**
- * Whether a JSON text may name `model` twice at the top level or elsewhere: only when `"model"`
- * occurs twice, or a key is spelt with `\u` escapes. JSON.parse keeps the last of duplicate
- * keys and an upstream parser may keep the first, so such a body is re-serialised (see parseRequestBody).
+ * Whether a JSON text may name `model` twice: only when `"model"` occurs twice as written, or one
+ * of its letters is spelt as an escape (`\u0064`…`\u006f`; escaped non-ASCII text never matches).
+ * JSON.parse keeps the last of duplicate keys and an upstream parser may keep the first, so such a
+ * body is re-serialised (see parseRequestBody).
  */
 function mayRepeatModel(body: Buffer): boolean {
   const first = body.indexOf('"model"')
-  return (first >= 0 && body.indexOf('"model"', first + 1) >= 0) || body.includes('\\u')
+  return (first >= 0 && body.indexOf('"model"', first + 1) >= 0) || body.includes('\\u006')
 }
 
 export type ParsedBody = {

@@ -22,10 +22,12 @@ describe('parseRequestBody', () => {
   it('forwards the client bytes untouched when nothing could be read differently', () => {
     const raw = Buffer.from('{ "model": "gpt-4o", "messages": [] }')
     expect(parseRequestBody(raw, true).forward).toBe(raw)
+    const escapedText = Buffer.from('{"model":"gpt-4o","messages":[{"role":"user","content":"\\u4f60\\u597d"}]}')
+    expect(parseRequestBody(escapedText, true).forward).toBe(escapedText)
   })
 
   it('re-serialises a body that repeats model, so the upstream sees the checked value', () => {
-    for (const text of ['{"model":"gpt-4o","model":"gpt-4o-mini"}', '{"m\\u006fdel":"gpt-4o","model":"gpt-4o-mini"}']) {
+    for (const text of ['{"model":"gpt-4o","model":"gpt-4o-mini"}', '{"m\\u006Fdel":"gpt-4o","model":"gpt-4o-mini"}']) {
       const p = parseRequestBody(Buffer.from(text), true)
       expect(p.json!.model).toBe('gpt-4o-mini')
       expect(p.forward.toString()).toBe('{"model":"gpt-4o-mini"}')
