@@ -14,7 +14,11 @@ import type { GroupRuntime } from './registry'
 const EMPTY = Buffer.alloc(0)
 const NO_QUERY = new URLSearchParams()
 const NO_CHANNELS: readonly Channel[] = []
-/** Refused before the body was read: close the connection rather than drain a body we do not want. */
+/**
+ * A body too slow to arrive: the connection is closed after the 408 rather than drained. Other
+ * refusals (413, 503, 401…) leave the rest of the body to Node to discard, so a client that sends
+ * its whole body before reading (fetch, the SDKs) still gets the answer instead of a broken pipe.
+ */
 const CLOSE_CONNECTION = { connection: 'close' }
 
 /** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
@@ -99,7 +103,7 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
   } catch (err) {
     const e = err instanceof ProxyError ? err : new ProxyError(500, 'internal gateway error', 'internal_error')
     if (!(err instanceof ProxyError)) engine.log.error({ err }, 'proxy request failed')
-    sendError(res, dialect, e, req.complete ? undefined : CLOSE_CONNECTION)
+    sendError(res, dialect, e, e.status === 408 && !req.complete ? CLOSE_CONNECTION : undefined)
     logRefused(ctx, e)
   } finally {
     engine.inFlight--
