@@ -60,7 +60,7 @@ describe('model limits cannot be sidestepped', () => {
   })
   afterAll(async () => { await s?.server.stop(); await mock?.close() })
 
-  const chat = (key: string, body: string | Uint8Array, headers: Record<string, string> = {}, path = '/v1/chat/completions') =>
+  const chat = (key: string, body: BodyInit, headers: Record<string, string> = {}, path = '/v1/chat/completions') =>
     fetch(`${s.server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body })
 
   it('reads the model behind leading whitespace, text/plain or no content type, and refuses what the key does not allow', async () => {
