@@ -37,6 +37,21 @@ const int = (fallback: number, min: number, max: number, what = `${min}-${max}`)
       return n
     })
 
+/** A fraction in (0, 1]. */
+const share = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback
+      const n = Number(v.trim())
+      if (!Number.isFinite(n) || n <= 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: `must be a number above 0 and at most 1, got "${v}"` })
+        return z.NEVER
+      }
+      return n
+    })
+
 const text = (fallback = '') => z.string().optional().transform(v => (v ?? '').trim() || fallback)
 
 /**
@@ -104,6 +119,9 @@ const EnvSchema = z.object({
   REDIS_KEY_PREFIX: text('keygate:'),
   MAX_CONCURRENT_REQUESTS: int(1000, 1, 1_000_000, 'a whole number from 1 to 1000000'),
   MAX_REQUEST_BODY_MB: int(32, 1, 1024, 'a whole number of megabytes from 1 to 1024'),
+  REQUEST_BODY_TIMEOUT: int(30, 1, 3600, 'a number of seconds from 1 to 3600'),
+  MAX_BUFFERED_BODY_MB: int(256, 1, 1_048_576, 'a whole number of megabytes from 1 to 1048576'),
+  PROXY_KEY_MAX_SHARE: share(0.5),
   TRUST_PROXY: bool(false),
   LOG_LEVEL: z.string().optional().transform((v, ctx) => {
     const s = (v ?? '').trim().toLowerCase() || 'info'
@@ -138,6 +156,12 @@ export type Config = {
   maxConcurrentRequests: number
   /** Largest proxy request body accepted (413 past it). */
   maxRequestBodyBytes: number
+  /** Time a proxy request's body may take to arrive (408 past it). */
+  requestBodyTimeoutMs: number
+  /** Proxy request bodies held in memory across the requests in flight (503 past it). */
+  maxBufferedBodyBytes: number
+  /** Share of maxConcurrentRequests one proxy key without its own maxConcurrency may hold (429 past it). */
+  proxyKeyMaxShare: number
   trustProxy: boolean
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
   logFormat: 'text' | 'json'
@@ -174,6 +198,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_MB * 1024 * 1024,
+    requestBodyTimeoutMs: e.REQUEST_BODY_TIMEOUT * 1000,
+    maxBufferedBodyBytes: e.MAX_BUFFERED_BODY_MB * 1024 * 1024,
+    proxyKeyMaxShare: e.PROXY_KEY_MAX_SHARE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

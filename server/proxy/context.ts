@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { BodyLease } from './body'
 import type { Dialect, JsonBody } from './channels'
 import type { Engine } from './engine'
 import type { ProxyKeyRuntime } from './proxyKeys'
@@ -20,6 +21,8 @@ export type RequestContext = {
   query: URLSearchParams
   queryString: string
   rawBody: Buffer
+  /** The body bytes this request holds in the engine's budget (released when it ends). */
+  bodyLease: BodyLease
   json: JsonBody | null
   /** Upstream path before any model redirect (e.g. `/v1/chat/completions`). */
   path: string

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger'
+import type { BodyLimits } from './body'
 import type { Store } from '../store/types'
 import type { UpstreamDispatchers } from './upstreamPools'
 import type { KeyStateSink } from './keypool/transitions'
@@ -22,4 +23,8 @@ export type Engine = {
   options: EngineOptions
   /** Proxy requests in flight on this instance. */
   inFlight: number
+  /** Per-request body limits and the instance's budget of buffered body bytes. */
+  bodyLimits: BodyLimits
+  /** Slots a proxy key without its own maxConcurrency may hold. */
+  proxyKeySlots: number
 }

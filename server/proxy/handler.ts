@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { parseJsonBody, readRequestBody } from './body'
+import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
 import { ProxyError, sendError, sendJson } from './errors'
 import { reachableModels } from './modelList'
+import { MAX_MODEL_LENGTH } from './models'
 import type { ProxyRoute } from './ports'
 import { admit, authenticate, clientCredential, release } from './proxyKeys'
 import type { GroupRuntime } from './registry'
@@ -13,6 +14,12 @@ import type { GroupRuntime } from './registry'
 const EMPTY = Buffer.alloc(0)
 const NO_QUERY = new URLSearchParams()
 const NO_CHANNELS: readonly Channel[] = []
+/**
+ * A body too slow to arrive: the connection is closed after the 408 rather than drained. Other
+ * refusals (413, 503, 401…) leave the rest of the body to Node to discard, so a client that sends
+ * its whole body before reading (fetch, the SDKs) still gets the answer instead of a broken pipe.
+ */
+const CLOSE_CONNECTION = { connection: 'close' }
 
 /** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
@@ -79,21 +86,24 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
-      method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, json: null,
+      method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
       path: pathname, ip: clientIp(req, options.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
-    const admitting = admit(pk, engine.store, started)
+    const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)
     if (admitting) await admitting
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
       await serve(c, route, group, channels)
-    } finally { release(pk) }
+    } finally {
+      release(pk)
+      engine.bodyLimits.budget.release(c.bodyLease)
+    }
   } catch (err) {
     const e = err instanceof ProxyError ? err : new ProxyError(500, 'internal gateway error', 'internal_error')
     if (!(err instanceof ProxyError)) engine.log.error({ err }, 'proxy request failed')
-    sendError(res, dialect, e)
+    sendError(res, dialect, e, e.status === 408 && !req.complete ? CLOSE_CONNECTION : undefined)
     logRefused(ctx, e)
   } finally {
     engine.inFlight--
@@ -114,15 +124,14 @@ function logRefused(ctx: RequestContext | undefined, e: ProxyError) {
 }
 
 async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime | undefined, channels: readonly Channel[]) {
-  const { engine, req, pk } = ctx
+  const { engine, pk } = ctx
   const groups = engine.registry.ordered
   if (route.kind === 'unified' && ctx.method === 'GET' && channels.length && channels[0]!.isModelList(ctx.path)) {
     sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels)))
     return
   }
 
-  ctx.rawBody = await readRequestBody(req, engine.options.maxRequestBodyBytes)
-  ctx.json = parseJsonBody(ctx.rawBody, req.headers['content-type'])
+  await readBody(ctx, group?.channel ?? channels[0])
 
   let candidates: GroupRuntime[]
   let model: string
@@ -130,20 +139,43 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
     if (!group || !group.row.enabled) throw new ProxyError(404, `no enabled group named "${route.group}"`, 'group_not_found')
     if (pk.groups && !pk.groups.has(group.row.id)) throw new ProxyError(403, `this proxy key may not use group ${group.row.name}`, 'group_not_allowed')
     candidates = [group]
-    model = group.channel.model(ctx.path, ctx.json)
-    ctx.model = model
+    model = requestedModel(ctx, group.channel)
   } else {
-    model = channels.length ? channels[0]!.model(ctx.path, ctx.json) : ''
-    ctx.model = model
-    const serving = groups.filter(g => channels.includes(g.channel) && (!model || g.servesModel(model)))
+    model = channels.length ? requestedModel(ctx, channels[0]!) : ''
+    // A request that names no model goes only to groups that serve any model: a group that lists
+    // its models must not be reachable by leaving the model out.
+    const serving = groups.filter(g => channels.includes(g.channel) && (model ? g.servesModel(model) : g.servesAnyModel))
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
       ctx.group = null
+      if (!model && groups.some(g => channels.includes(g.channel)))
+        throw new ProxyError(403, 'this request names no model, and the groups serving this API serve only the models they list', 'model_required')
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }
   }
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
+  if (!model && pk.limitsModels) throw new ProxyError(403, 'this proxy key may use only the models it lists, and this request names no model', 'model_required')
   await serveWithFailover(ctx, candidates)
+}
+
+/**
+ * Reads and parses the body. `channel` (the group's, or the unified route's API) says whether
+ * this is a JSON endpoint, whose body must then be a JSON object.
+ */
+async function readBody(ctx: RequestContext, channel: Channel | undefined) {
+  const raw = await readRequestBody(ctx.req, ctx.engine.bodyLimits, ctx.bodyLease)
+  const parsed = parseRequestBody(raw, ctx.method === 'POST' && !!channel?.jsonEndpoint(ctx.path))
+  ctx.rawBody = parsed.forward
+  ctx.json = parsed.json
+}
+
+/** The model the request names ('' for none), refused before any matching when it is implausibly long. */
+function requestedModel(ctx: RequestContext, channel: Channel): string {
+  let model: string
+  try { model = channel.model(ctx.path, ctx.json) } catch { throw new ProxyError(400, 'the model in the path is not validly encoded', 'invalid_model') }
+  if (model.length > MAX_MODEL_LENGTH) throw new ProxyError(400, `the model name is longer than ${MAX_MODEL_LENGTH} characters`, 'invalid_model')
+  ctx.model = model
+  return model
 }

@@ -1,5 +1,6 @@
 import type { KeyStatus } from '../../shared/types/rows'
 import { UpstreamDispatchers, undiciTransport } from './upstreamPools'
+import { BodyBudget } from './body'
 import type { Engine } from './engine'
 import { handleProxy } from './handler'
 import { createKeyStateBus } from './keypool/bus'
@@ -92,6 +93,10 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
   const engine: Engine = {
     registry, proxyKeys, sink, store, log, settings: deps.settings, requestLog: deps.requestLog, metrics: deps.metrics,
     dispatchers, hash: s => secrets.hash(s), options, inFlight: 0,
+    bodyLimits: {
+      maxBytes: options.maxRequestBodyBytes, timeoutMs: options.requestBodyTimeoutMs, budget: new BodyBudget(options.maxBufferedBodyBytes),
+    },
+    proxyKeySlots: Math.max(1, Math.floor(options.proxyKeyMaxShare * options.maxConcurrentRequests)),
   }
 
   return {

@@ -92,6 +92,12 @@ export type EngineOptions = {
   instanceId: string
   maxConcurrentRequests: number
   maxRequestBodyBytes: number
+  /** A request body not complete this long after the request arrived: 408 (REQUEST_BODY_TIMEOUT). */
+  requestBodyTimeoutMs: number
+  /** Request bodies held in memory across the requests in flight; past it 503 (MAX_BUFFERED_BODY_MB). */
+  maxBufferedBodyBytes: number
+  /** Share of maxConcurrentRequests a proxy key without its own maxConcurrency may hold (PROXY_KEY_MAX_SHARE). */
+  proxyKeyMaxShare: number
   trustProxy: boolean
   cors: { enabled: boolean; origins: string[] }
   /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment. */

@@ -35,7 +35,8 @@ export function prepareRequest(
   const target = model ? redirects?.[model] : undefined
   if (target !== undefined) {
     upstreamModel = target
-  } else if (row.modelRedirectStrict && model) {
+  } else if (row.modelRedirectStrict) {
+    if (!model) throw new ProxyError(403, `group ${row.name} serves only its redirected models and this request names no model`, 'model_required')
     throw new ProxyError(400, `model "${model}" is not available in group ${row.name}`, 'model_not_found')
   }
   const overrides = row.paramOverrides

@@ -2,12 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ProxyKeyRow } from '../../shared/types/rows'
 import type { Store } from '../store/types'
 import { ProxyError } from './errors'
-import { modelMatcher, type ModelMatcher } from './models'
+import { modelMatcher, restrictsModels, type ModelMatcher } from './models'
 
 /** A consumer key as the engine checks it; `inFlight` counts this instance's open requests. */
 export type ProxyKeyRuntime = {
   row: ProxyKeyRow
   allowsModel: ModelMatcher
+  /** Whether the key lists its models: then a request that names none is refused. */
+  limitsModels: boolean
   /** null: every group. */
   groups: Set<number> | null
   inFlight: number
@@ -37,6 +39,7 @@ export class ProxyKeyTable {
       next.set(row.keyHash, {
         row,
         allowsModel: modelMatcher(row.models ?? []),
+        limitsModels: restrictsModels(row.models),
         groups: row.groupIds?.length ? new Set(row.groupIds) : null,
         inFlight: old.get(row.id)?.inFlight ?? 0,
       })
@@ -71,11 +74,15 @@ export function authenticate(table: ProxyKeyTable, secret: string, hash: (s: str
 /**
  * Takes one concurrency slot and one request of the key's per-minute budget. The minute counter
  * is one atomic Store increment, so it is exact across instances. Call `release` when done.
+ * A key without its own `maxConcurrency` may hold `defaultShare` slots (PROXY_KEY_MAX_SHARE of
+ * MAX_CONCURRENT_REQUESTS), so one key cannot take every slot of the instance.
  */
-export function admit(pk: ProxyKeyRuntime, store: Store, now: number): Promise<void> | undefined {
+export function admit(pk: ProxyKeyRuntime, store: Store, now: number, defaultShare: number): Promise<void> | undefined {
   const { maxConcurrency, rpm, id } = pk.row
   if (maxConcurrency > 0 && pk.inFlight >= maxConcurrency)
     throw new ProxyError(429, `this proxy key allows ${maxConcurrency} concurrent requests`, 'rate_limit_exceeded', 1)
+  if (maxConcurrency <= 0 && pk.inFlight >= defaultShare)
+    throw new ProxyError(429, `this proxy key may hold at most ${defaultShare} of the gateway's concurrent requests`, 'rate_limit_exceeded', 1)
   pk.inFlight++
   // Without an rpm limit there is nothing to wait for: no promise, no extra turn of the event loop.
   if (rpm <= 0) return undefined

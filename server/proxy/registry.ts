@@ -28,6 +28,8 @@ export type GroupRuntime = {
   subGroups: WeightedSubGroup[]
   /** Whether the unified routes may send `model` here (before redirects). */
   servesModel: ModelMatcher
+  /** Whether the unified routes may send a request that names no model here (`models` has `*`, redirects not strict). */
+  servesAnyModel: boolean
   /** Settings with the group's overrides, refreshed when the system settings change. */
   cache: { base: SettingsMap | null; settings: SettingsMap; isFailover: (s: number) => boolean; isBan: (s: number) => boolean }
 }
@@ -95,7 +97,7 @@ export class GroupRegistry {
       if (!pool) { pool = makePool(row.id); fresh.push(row.id) }
       next.set(row.id, {
         row, channel: channelFor(row.channel), upstreams: upstreamsOf(row), pool, subGroups: [],
-        servesModel: groupServes(row), cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
+        servesModel: groupServes(row), servesAnyModel: !row.modelRedirectStrict && !!row.models?.includes('*'), cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
       })
     }
     for (const l of links) {

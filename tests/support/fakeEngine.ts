@@ -185,6 +185,7 @@ export async function fakeEngine(opts: {
     log: pino({ level: 'silent' }),
     options: {
       instanceId: 'test', maxConcurrentRequests: 100, maxRequestBodyBytes: 1 << 20, trustProxy: false,
+      requestBodyTimeoutMs: 30_000, maxBufferedBodyBytes: 64 << 20, proxyKeyMaxShare: 1,
       cors: { enabled: false, origins: [] }, outboundProxy: { http: '', https: '', noProxy: '' },
     },
     upstreamTransport: () => transport,

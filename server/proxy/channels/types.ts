@@ -62,6 +62,11 @@ export interface Channel {
   isModelList(path: string): boolean
   /** The dialect spoken on `path` (Gemini's `/v1beta/openai/…` speaks OpenAI's). */
   dialect(path: string): Dialect
+  /**
+   * Whether a POST to `path` is one of this API's JSON endpoints (generation, embeddings, token
+   * counts): its body must be a JSON object, else 400. Other bodies pass through untouched.
+   */
+  jsonEndpoint(path: string): boolean
   /** The model a request asks for ('' when it names none). */
   model(path: string, body: JsonBody | null): string
   /** Points the request at another model; returns the (possibly new) path. Mutates `body`. */

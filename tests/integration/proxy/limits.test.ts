@@ -2,7 +2,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { startSeeded, type Seeded } from '../../support/proxySeed'
 
-/** MAX_CONCURRENT_REQUESTS caps proxy requests in flight on an instance. */
+/**
+ * MAX_CONCURRENT_REQUESTS caps proxy requests in flight on an instance (one proxy key may take
+ * every slot here: PROXY_KEY_MAX_SHARE=1; the per-key share is tested in abuse.test.ts).
+ */
 let mock: MockUpstream
 let s: Seeded
 
@@ -10,7 +13,7 @@ beforeAll(async () => {
   mock = await startMockUpstream()
   s = await startSeeded([
     { name: 'gem', channel: 'gemini', upstreams: [{ url: mock.url, weight: 1 }], models: ['gemini-2.0-flash'], keys: ['AIza-limits-upstream-000000001'] },
-  ], [{}], { env: { MAX_CONCURRENT_REQUESTS: '2' } })
+  ], [{}], { env: { MAX_CONCURRENT_REQUESTS: '2', PROXY_KEY_MAX_SHARE: '1' } })
 })
 afterAll(async () => { await s?.server.stop(); await mock?.close() })
 

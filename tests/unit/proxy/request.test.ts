@@ -13,7 +13,7 @@ const runtime = (over: Partial<GroupRow>): GroupRuntime => {
   const row = groupRow(over)
   return {
     row, channel: channelFor(row.channel), upstreams: [], pool: new KeyPool(row.id), subGroups: [],
-    servesModel: () => true, cache: {} as any,
+    servesModel: () => true, servesAnyModel: true, cache: {} as any,
   }
 }
 const q = new URLSearchParams()

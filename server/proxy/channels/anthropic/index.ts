@@ -28,6 +28,7 @@ const keyErrors: KeyErrorRules = {
 }
 
 const isMessagesPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/')
+const JSON_ENDPOINTS = ['/messages', '/messages/count_tokens', '/complete']
 
 /** Anthropic's Messages API: the model in the body, the key in `x-api-key`. */
 export const anthropicChannel: Channel = {
@@ -37,6 +38,7 @@ export const anthropicChannel: Channel = {
   claimUnified: (path, headers) => (isMessagesPath(path) || (path === '/v1/models' && headers['anthropic-version']) ? 2 : 0),
   isModelList: path => path === '/v1/models',
   dialect: () => anthropicDialect,
+  jsonEndpoint: path => JSON_ENDPOINTS.some(e => path.endsWith(e)),
   model: openAiBodyRules.model,
   setModel: openAiBodyRules.setModel,
   isStream: openAiBodyRules.isStream,

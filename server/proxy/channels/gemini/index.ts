@@ -18,6 +18,8 @@ export const geminiChannel: Channel = {
   claimUnified: path => (path.startsWith('/v1beta/') ? 1 : 0),
   isModelList: path => path === '/v1beta/models' || path === '/v1beta/openai/models',
   dialect: path => (isOpenAiMode(path) ? openaiDialect : geminiDialect),
+  // Native: every `models/{model}:{method}` call (generateContent, countTokens, embedContent…).
+  jsonEndpoint: path => (isOpenAiMode(path) ? openAiBodyRules.jsonEndpoint(path) : MODEL_IN_PATH.exec(path)?.[3] !== undefined),
   model(path, body) {
     if (isOpenAiMode(path)) return openAiBodyRules.model(path, body)
     const m = MODEL_IN_PATH.exec(path)

@@ -1,7 +1,11 @@
 import { bodyModel, type Channel, type JsonBody } from '../types'
 
+/** OpenAI's endpoints that take a JSON body (the multipart ones, audio transcription and image edits, do not). */
+const JSON_ENDPOINTS = ['/chat/completions', '/completions', '/embeddings', '/responses', '/responses/input_tokens', '/images/generations', '/moderations', '/audio/speech']
+
 /** The OpenAI-shaped conventions: model and `stream` flag in the JSON body, the key as a Bearer token. */
 export const openAiBodyRules = {
+  jsonEndpoint: (path: string) => JSON_ENDPOINTS.some(e => path.endsWith(e)),
   model: (_path: string, body: JsonBody | null) => bodyModel(body),
   setModel(path: string, body: JsonBody | null, model: string) {
     if (body) body.model = model
