@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { compileEndpoints, type EndpointMatcher } from '../../shared/endpoints'
 import { parseStatusRanges, withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
 import type { UpstreamDispatchers } from './upstreamPools'
@@ -28,6 +29,8 @@ export type GroupRuntime = {
   subGroups: WeightedSubGroup[]
   /** Whether the unified routes may send `model` here (before redirects). */
   servesModel: ModelMatcher
+  /** Whether a consumer may reach `method path` (decoded) here: the channel's endpoints and the group's `allowedPaths`. */
+  allowsEndpoint: EndpointMatcher
   /** Settings with the group's overrides, refreshed when the system settings change. */
   cache: { base: SettingsMap | null; settings: SettingsMap; isFailover: (s: number) => boolean; isBan: (s: number) => boolean }
 }
@@ -93,9 +96,11 @@ export class GroupRegistry {
       const old = this.byId.get(row.id)
       let pool = old?.pool
       if (!pool) { pool = makePool(row.id); fresh.push(row.id) }
+      const channel = channelFor(row.channel)
       next.set(row.id, {
-        row, channel: channelFor(row.channel), upstreams: upstreamsOf(row), pool, subGroups: [],
-        servesModel: groupServes(row), cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
+        row, channel, upstreams: upstreamsOf(row), pool, subGroups: [],
+        servesModel: groupServes(row), allowsEndpoint: compileEndpoints([...channel.endpoints, ...row.allowedPaths ?? []]),
+        cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
       })
     }
     for (const l of links) {
