@@ -42,13 +42,13 @@ afterAll(async () => {
 type Answer = { status: number; json: any }
 
 /**
- * A request sent exactly as written: fetch() would resolve `..` and `%2e%2e` before sending,
- * which a hostile client does not.
+ * A request sent exactly as written: fetch() and a URL string would resolve `..` and `%2e%2e`
+ * before sending, which a hostile client does not.
  */
 function raw(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${s.server.url}${path}`, { method, headers: {
+    const req = httpRequest({ hostname: '127.0.0.1', port: s.server.port, path, method, headers: {
       authorization: `Bearer ${s.proxyKeys[0]}`,
       ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
       ...headers,
