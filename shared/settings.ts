@@ -33,7 +33,7 @@ export const SETTINGS = {
   proxy_url: { type: 'string', default: '', format: 'url', category: 'request', group: true, description: 'Outbound HTTP(S) proxy for upstream requests (empty: HTTP_PROXY/HTTPS_PROXY, or none)' },
   max_retries: int(3, 0, 100, 'request', true, 'Retries on another key after a failed attempt'),
   blacklist_threshold: int(3, 1, 1000, 'keys', true, 'Consecutive key-blaming failures before a key becomes invalid'),
-  failover_status_codes: { type: 'string', default: '400-403,405-599', format: 'status-ranges', category: 'request', group: true, description: 'Upstream statuses retried on another key (ranges allowed)' },
+  failover_status_codes: { type: 'string', default: '400-403,405-599', format: 'status-ranges', category: 'request', group: true, description: 'Upstream statuses retried on another key (ranges allowed); a 400, 404, 405, 413, 415 or 422 that does not name the key goes back to the client at once' },
   ban_status_codes: { type: 'string', default: '', format: 'status-ranges', category: 'keys', group: true, description: 'Upstream statuses that make a key invalid at once' },
   cooldown_seconds: int(60, 1, 86400, 'keys', true, 'Cooldown after a 429 when the provider gives no reset time'),
   key_rpm: int(0, 0, 1_000_000, 'keys', true, 'Requests per minute per key (0 = unlimited)'),

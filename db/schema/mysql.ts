@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, boolean, customType, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
 import { CHANNEL_TYPES } from '../../shared/channels'
 import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
@@ -28,6 +29,8 @@ export const groups = mysqlTable('groups', {
   modelRedirectStrict: boolean('model_redirect_strict').notNull().default(false),
   paramOverrides: json<Record<string, unknown>>('param_overrides').notNull(),
   headerRules: json<HeaderRule[]>('header_rules').notNull(),
+  // An expression default: MySQL allows no literal default on a TEXT column (MariaDB does either).
+  allowedPaths: json<string[]>('allowed_paths').notNull().default(sql`('[]')`),
   config: json<Record<string, unknown>>('config').notNull(),
   enabled: boolean('enabled').notNull().default(true),
   sort: int('sort').notNull().default(0),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { CHANNEL_TYPES } from '../../shared/channels'
 import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
@@ -28,6 +29,7 @@ export const groups = sqliteTable('groups', {
   modelRedirectStrict: bool('model_redirect_strict').notNull().default(false),
   paramOverrides: json<Record<string, unknown>>('param_overrides').notNull(),
   headerRules: json<HeaderRule[]>('header_rules').notNull(),
+  allowedPaths: json<string[]>('allowed_paths').notNull().default(sql`'[]'`),
   config: json<Record<string, unknown>>('config').notNull(),
   enabled: bool('enabled').notNull().default(true),
   sort: integer('sort').notNull().default(0),

@@ -5,8 +5,9 @@ import { first } from './channels/types'
  * What a failed attempt means for the key that made it (CONTRACT §2 "Key states"):
  * - `cooldown`: rate limited or out of quota for now; usable again at `until`
  * - `ban`: a status listed in ban_status_codes: invalid at once
- * - `blame`: the key is at fault (401, 403, billing); invalid after blacklist_threshold in a row
- * - `none`: not the key's fault (5xx, network, bad request)
+ * - `blame`: the provider's structured error names the key or its account (bad key, suspended,
+ *   billing), or a 401 came with nothing to read; invalid after blacklist_threshold in a row
+ * - `none`: not the key's fault (5xx, network, a refused request, a 403 about a resource)
  */
 export type Verdict =
   | { kind: 'cooldown'; until: number }
@@ -35,16 +36,34 @@ export type ClassifyInput = {
   rules: KeyErrorRules
 }
 
+/**
+ * A 401 that explains itself names its cause (the client's organisation header, a missing scope);
+ * one with nothing to read is how a dead key answers. A 403 with nothing to read is more often a
+ * firewall or a region than a key, so it blames nothing.
+ */
+const blamesUnreadable = (status: number) => status === 401
+
 export function classifyFailure(i: ClassifyInput): Verdict {
-  const { status, bodyText, rules } = i
+  const { status, rules } = i
   if (status === 0 || status >= 500) return { kind: 'none' }
   if (i.isBanStatus(status)) return { kind: 'ban' }
-  if (rules.blamesKey(status, bodyText) || status === 401 || status === 403) return { kind: 'blame' }
-  if (status === 429 || rules.isThrottled(status, bodyText)) {
-    let body: unknown = null
-    try { body = JSON.parse(bodyText) } catch {}
+  let body: unknown = null
+  try { body = JSON.parse(i.bodyText) } catch {}
+  const reading = rules.read(status, body)
+  if (reading === 'key' || (reading === 'unstructured' && blamesUnreadable(status))) return { kind: 'blame' }
+  if (status === 429 || reading === 'throttled') {
     const until = parseRetryAfter(first(i.headers['retry-after']), i.now) ?? rules.resetTime(i.headers, body, i.now)
     return { kind: 'cooldown', until: until !== null && until > i.now ? until : i.now + i.cooldownSeconds * 1000 }
   }
   return { kind: 'none' }
 }
+
+/** Statuses by which an upstream refuses the request itself: malformed, unknown path or method, too large, wrong type. */
+const REQUEST_REFUSALS = new Set([400, 404, 405, 413, 415, 422])
+
+/**
+ * Whether a refusal is the request's own fault: it goes back to the client at once, whatever
+ * failover_status_codes says, since every other key would be refused alike (and a client could
+ * otherwise make each of its requests hit several keys).
+ */
+export const refusesRequest = (status: number, verdict: Verdict): boolean => verdict.kind === 'none' && REQUEST_REFUSALS.has(status)

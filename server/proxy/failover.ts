@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { joinUrl } from './channels'
-import { classifyFailure } from './classify'
+import { classifyFailure, refusesRequest } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
@@ -169,7 +169,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
-        if (s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
+        if (!refusesRequest(status, verdict) && s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }
 
@@ -219,7 +219,7 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
 
 /**
  * Every attempt failed: the client gets the last upstream answer (its key scrubbed), or ours.
- * When that answer blamed our upstream key (401, 403, billing), passing it on would tell the
+ * When that answer blamed our upstream key (bad key, suspended account, billing), passing it on would tell the
  * client its own key is bad; it is the pool that has no usable key, so: 503.
  */
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
+import { groupsServingEndpoint, unsafePathProblem } from './endpoints'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
 import { ProxyError, sendError, sendJson } from './errors'
@@ -73,6 +74,9 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     channels = unifiedChannels(pathname, req.headers)
     if (channels.length) dialect = channels[0]!.dialect(pathname)
   }
+
+  const unsafe = unsafePathProblem(q < 0 ? rawUrl : rawUrl.slice(0, q))
+  if (unsafe) { sendError(res, dialect, new ProxyError(400, unsafe, 'invalid_path')); return }
 
   const { options } = engine
   if (options.cors.enabled && applyCors(options.cors, req, res)) return
@@ -157,7 +161,9 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
   if (!model && pk.limitsModels) throw new ProxyError(403, 'this proxy key may use only the models it lists, and this request names no model', 'model_required')
-  await serveWithFailover(ctx, candidates)
+  const reachable = groupsServingEndpoint(candidates, ctx.method, ctx.path)
+  if (!reachable.length) throw new ProxyError(404, `${ctx.method} ${ctx.path} is not an endpoint served here`, 'endpoint_not_allowed')
+  await serveWithFailover(ctx, reachable)
 }
 
 /**

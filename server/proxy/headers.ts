@@ -6,12 +6,19 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 /** The client's credentials and identity stay here: the upstream gets our key, not theirs. */
 const CLIENT_ONLY = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'forwarded', 'accept-encoding', 'origin', 'referer'])
 
+/**
+ * Headers that move the request to another account than our key's (OpenAI's organisation and
+ * project, Google's quota project): the provider refuses the mismatch as if the key were bad.
+ * Only a group's header rules may set them.
+ */
+const ACCOUNT_SELECTORS = new Set(['openai-organization', 'openai-project', 'x-goog-user-project'])
+
 /** Request headers for the upstream, before the channel puts its key on them. */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {}
   const named = incoming.connection ? new Set(String(incoming.connection).toLowerCase().split(',').map(s => s.trim())) : null
   for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || named?.has(name)) continue
+    if (HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || ACCOUNT_SELECTORS.has(name) || named?.has(name)) continue
     const v = incoming[name]
     if (v === undefined) continue
     out[name] = Array.isArray(v) ? v.join(', ') : v

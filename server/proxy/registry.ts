@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { compileEndpoints, type EndpointMatcher } from '../../shared/endpoints'
 import { parseStatusRanges, withGroupConfig, type SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow } from '../../shared/types/rows'
 import type { UpstreamDispatchers } from './upstreamPools'
@@ -30,6 +31,8 @@ export type GroupRuntime = {
   servesModel: ModelMatcher
   /** Whether the unified routes may send a request that names no model here (`models` has `*`, redirects not strict). */
   servesAnyModel: boolean
+  /** Whether a consumer may reach `method path` (decoded) here: the channel's endpoints and the group's `allowedPaths`. */
+  allowsEndpoint: EndpointMatcher
   /** Settings with the group's overrides, refreshed when the system settings change. */
   cache: { base: SettingsMap | null; settings: SettingsMap; isFailover: (s: number) => boolean; isBan: (s: number) => boolean }
 }
@@ -95,9 +98,12 @@ export class GroupRegistry {
       const old = this.byId.get(row.id)
       let pool = old?.pool
       if (!pool) { pool = makePool(row.id); fresh.push(row.id) }
+      const channel = channelFor(row.channel)
       next.set(row.id, {
-        row, channel: channelFor(row.channel), upstreams: upstreamsOf(row), pool, subGroups: [],
-        servesModel: groupServes(row), servesAnyModel: !row.modelRedirectStrict && !!row.models?.includes('*'), cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
+        row, channel, upstreams: upstreamsOf(row), pool, subGroups: [],
+        servesModel: groupServes(row), servesAnyModel: !row.modelRedirectStrict && !!row.models?.includes('*'),
+        allowsEndpoint: compileEndpoints([...channel.endpoints, ...row.allowedPaths ?? []]),
+        cache: { base: null, settings: this.settings.current(), isFailover: never, isBan: never },
       })
     }
     for (const l of links) {

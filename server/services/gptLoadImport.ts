@@ -127,6 +127,8 @@ function toGroupInput(r: Row): { ok: true; input: GroupInput } | { ok: false; re
     modelRedirectStrict: !!Number(r.model_redirect_strict ?? 0) || r.model_redirect_strict === true,
     paramOverrides: json<Record<string, unknown>>(r.param_overrides, {}),
     headerRules: json<{ key: string; value?: string; action?: string }[]>(r.header_rules, []).map(h => ({ name: h.key, value: h.value ?? '', action: h.action === 'remove' ? 'remove' : 'set' })),
+    // GPT-Load forwards any path; here a group reaches its channel's inference endpoints unless widened.
+    allowedPaths: [],
     config,
     // Sub-groups are linked in a second pass, once every group has its Keygate id.
     subGroups: r.group_type === 'aggregate' ? [{ groupId: 1, weight: 1 }] : [],

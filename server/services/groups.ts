@@ -26,6 +26,7 @@ function toView(appUrl: string, row: GroupRow, subGroups: SubGroupRef[]): GroupV
     modelRedirectStrict: row.modelRedirectStrict,
     paramOverrides: row.paramOverrides,
     headerRules: row.headerRules,
+    allowedPaths: row.allowedPaths,
     config: row.config,
     subGroups: row.type === 'aggregate' ? subGroups : [],
     enabled: row.enabled,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { CHANNEL_TYPES } from '../channels'
+import { endpointPatternProblem } from '../endpoints'
 import { GroupConfigSchema } from '../settings'
 import { modelName, pageFields } from './common'
 
@@ -31,6 +32,12 @@ export const SubGroupRefSchema = z.strictObject({
   weight: weight.default(1),
 })
 
+/** `"METHOD /path-pattern"`: an endpoint a group opens beyond its channel's inference API. */
+const endpointPattern = z.string().max(500).superRefine((v, ctx) => {
+  const problem = endpointPatternProblem(v)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+})
+
 /** Every writable field of a group; `name` and `channel` are required on create. */
 const groupFields = {
   name: z.string().regex(GROUP_NAME_PATTERN, 'must be 1-100 characters of a-z, 0-9, _ and -'),
@@ -47,6 +54,7 @@ const groupFields = {
   modelRedirectStrict: z.boolean().default(false),
   paramOverrides: z.record(z.string().min(1), z.unknown()).default({}),
   headerRules: z.array(HeaderRuleSchema).max(100).default([]),
+  allowedPaths: z.array(endpointPattern).max(100).default([]),
   config: GroupConfigSchema.default({}),
   subGroups: z.array(SubGroupRefSchema).max(100).default([]),
   enabled: z.boolean().default(true),

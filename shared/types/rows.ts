@@ -29,6 +29,8 @@ export type GroupRow = {
   modelRedirectStrict: boolean
   paramOverrides: Record<string, unknown>
   headerRules: HeaderRule[]
+  /** Endpoints beyond the channel's inference API, as `"METHOD /path-pattern"` (shared/endpoints.ts). */
+  allowedPaths: string[]
   config: Record<string, unknown>
   enabled: boolean
   sort: number

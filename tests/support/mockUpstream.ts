@@ -32,6 +32,11 @@ export type Behaviour = {
    * written in 64 KiB pieces that wait for the socket to drain; progress in `bytesSent`.
    */
   bulkBytes?: number
+  /**
+   * OpenAI requests: refuse a top-level body field OpenAI does not know with OpenAI's 400, which
+   * echoes the field's name (`Unrecognized request argument supplied: billing_x`).
+   */
+  rejectUnknownFields?: boolean
   /** Apply this many times, then behave normally again. */
   times?: number
 }
@@ -93,6 +98,43 @@ function errorBody(flavour: Flavour, status: number, message: string): unknown {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
+/** The organisation, project and Google quota project our keys belong to: any other is refused. */
+export const MOCK_ACCOUNT = { organization: 'org-keygate', project: 'proj_keygate', googleProject: 'keygate-project' } as const
+
+/** Top-level fields of the OpenAI requests the tests send (chat, completions, responses, embeddings, images, audio). */
+const OPENAI_FIELDS = new Set([
+  'model', 'messages', 'prompt', 'input', 'instructions', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'stop', 'max_tokens',
+  'max_completion_tokens', 'max_output_tokens', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'user',
+  'seed', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'text', 'reasoning', 'reasoning_effort', 'metadata', 'store',
+  'previous_response_id', 'include', 'modalities', 'audio', 'prediction', 'service_tier', 'encoding_format', 'dimensions', 'size',
+  'quality', 'voice', 'purpose',
+])
+
+const openAiError = (message: string, code: string | null) => ({ error: { message, type: 'invalid_request_error', param: null, code } })
+
+/**
+ * What the providers answer, whatever the key, to a request that names another account or
+ * reaches an admin endpoint; null for everything else.
+ */
+function accountRefusal(rec: RecordedRequest, flavour: Flavour): { status: number; body: unknown } | null {
+  const h = rec.headers
+  if (flavour === 'openai') {
+    if (h['openai-organization'] !== undefined && h['openai-organization'] !== MOCK_ACCOUNT.organization)
+      return { status: 401, body: openAiError('OpenAI-Organization header should match organization for API key', 'mismatched_organization') }
+    if (h['openai-project'] !== undefined && h['openai-project'] !== MOCK_ACCOUNT.project)
+      return { status: 401, body: openAiError('OpenAI-Project header should match project for API key', 'mismatched_project') }
+    if (rec.path.startsWith('/v1/organization/'))
+      return { status: 403, body: openAiError('You have insufficient permissions for this operation. Missing scopes: api.management.read.', null) }
+  }
+  if (flavour === 'gemini' && h['x-goog-user-project'] !== undefined && h['x-goog-user-project'] !== MOCK_ACCOUNT.googleProject) {
+    return { status: 403, body: { error: {
+      code: 403, message: `Caller does not have required permission to use project ${String(h['x-goog-user-project'])}.`, status: 'PERMISSION_DENIED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', 'reason': 'USER_PROJECT_DENIED', 'domain': 'googleapis.com' }],
+    } } }
+  }
+  return null
+}
+
 export async function startMockUpstream(): Promise<MockUpstream> {
   const requests: RecordedRequest[] = []
   const perKey = new Map<string, Behaviour>()
@@ -137,6 +179,19 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       res.end(payload)
       return
     }
+    const refusal = accountRefusal(rec, flavour)
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(refusal.body))
+      return
+    }
+    const strict = b.rejectUnknownFields && flavour === 'openai' && json && typeof json === 'object'
+    const unknown = strict ? Object.keys(json).find(k => !OPENAI_FIELDS.has(k)) : undefined
+    if (unknown !== undefined) {
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(openAiError(`Unrecognized request argument supplied: ${unknown}`, null)))
+      return
+    }
     if (b.bulkBytes) return sendBulk(rec, b.bulkBytes, res)
     await answer(rec, u, b, res, flavour)
   }
@@ -178,6 +233,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     const full = pieces.join('')
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
 
+    if (rec.method === 'POST' && path === '/v1/files') {
+      return sendJson({ id: 'file-mock', object: 'file', bytes: rec.body.length, created_at: 1700000000, filename: 'upload', purpose: 'batch' })
+    }
     if (path.endsWith('/embeddings')) {
       return sendJson({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model, usage: { prompt_tokens: p, total_tokens: p } })
     }

@@ -14,6 +14,7 @@ export type GroupSpec = {
   modelRedirectStrict?: boolean
   paramOverrides?: Record<string, unknown>
   headerRules?: HeaderRule[]
+  allowedPaths?: string[]
   config?: Record<string, unknown>
   type?: GroupType
   /** Aggregate groups: sub-groups by name. */
@@ -68,7 +69,7 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
       name: g.name, channel: g.channel, type: g.type ?? 'standard', upstreams: g.upstreams ?? [],
       models: g.models ?? ['*'], priority: g.priority ?? 0, testModel: g.testModel ?? 'gpt-4o-mini', validationPath: g.validationPath ?? '',
       modelRedirects: g.modelRedirects ?? {}, modelRedirectStrict: g.modelRedirectStrict ?? false, paramOverrides: g.paramOverrides ?? {},
-      headerRules: g.headerRules ?? [], config: g.config ?? {},
+      headerRules: g.headerRules ?? [], ...(g.allowedPaths ? { allowedPaths: g.allowedPaths } : {}), config: g.config ?? {},
       ...(g.subGroups ? { subGroups: g.subGroups.map(s => ({ groupId: groupIds[s.name], weight: s.weight })) } : {}),
     }
     const r = await server.api('POST', '/api/groups', body)

@@ -26,12 +26,23 @@ export interface Dialect {
   usageTap(): UsageTap
 }
 
-/** How a provider says that the key itself is at fault, or throttled, beyond the plain status. */
+/**
+ * What a provider's structured error says about a refusal:
+ * - `key`: it names our key or its account (invalid, expired, suspended, out of credit)
+ * - `throttled`: a rate limit or quota that passes (besides any 429)
+ * - `other`: a structured error about something else (the request, a model, a header)
+ * - `unstructured`: no provider error object to read (empty body, HTML, plain text)
+ */
+export type ErrorReading = 'key' | 'throttled' | 'other' | 'unstructured'
+
+/**
+ * How a provider says that the key itself is at fault, or throttled. Read from the fields the
+ * provider sets itself (codes, types, reasons), never by searching the body: error messages echo
+ * what the client sent.
+ */
 export interface KeyErrorRules {
-  /** A refusal that blames the key whatever its status (bad key, billing, suspended account). */
-  blamesKey(status: number, bodyText: string): boolean
-  /** A refusal other than 429 that is a rate limit or quota error. */
-  isThrottled(status: number, bodyText: string): boolean
+  /** Reads a refusal; `body` is its parsed JSON, null when it was not JSON. */
+  read(status: number, body: unknown): ErrorReading
   /** The reset time the provider announces (headers or error body), or null when it names none. */
   resetTime(headers: ResponseHeaders, body: unknown, now: number): number | null
 }
@@ -58,6 +69,12 @@ export interface Channel {
    * groups alike).
    */
   claimUnified(path: string, headers: IncomingHttpHeaders): number
+  /**
+   * The endpoints a consumer may reach, as `"METHOD /path-pattern"` (shared/endpoints.ts): the
+   * inference API only, so a shared key never reaches files, batches, fine-tuning or account
+   * endpoints unless a group's `allowedPaths` says so.
+   */
+  readonly endpoints: readonly string[]
   /** Unified routes: whether a GET of `path` is this API's model list. */
   isModelList(path: string): boolean
   /** The dialect spoken on `path` (Gemini's `/v1beta/openai/…` speaks OpenAI's). */
@@ -90,5 +107,12 @@ export function joinUrl(base: string, path: string, query = ''): string {
 
 export const bodyModel = (body: JsonBody | null): string =>
   body && typeof body.model === 'string' ? body.model : ''
+
+/** The `error` object of a provider error body (`{error}` or Gemini's OpenAI-mode `[{error}]`), else null. */
+export function errorObject(body: unknown): Record<string, unknown> | null {
+  const root = Array.isArray(body) ? body[0] : body
+  const e = typeof root === 'object' && root !== null ? (root as Record<string, unknown>).error : undefined
+  return typeof e === 'object' && e !== null && !Array.isArray(e) ? e as Record<string, unknown> : null
+}
 
 export const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)

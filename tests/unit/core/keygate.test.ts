@@ -57,7 +57,7 @@ describe('createKeygate', () => {
     // A change made through the API reaches the engine through the feed.
     await keygate.groups.create({
       name: 'alpha', displayName: '', description: '', type: 'standard', channel: 'openai', upstreams: [{ url: 'http://127.0.0.1:9', weight: 1 }],
-      testModel: 'm', validationPath: '', models: [], priority: 0, modelRedirects: {}, modelRedirectStrict: false, paramOverrides: {}, headerRules: [],
+      testModel: 'm', validationPath: '', models: [], priority: 0, modelRedirects: {}, modelRedirectStrict: false, paramOverrides: {}, headerRules: [], allowedPaths: [],
       config: {}, subGroups: [], enabled: true, sort: 0,
     })
     await new Promise(r => setTimeout(r, 20))

@@ -43,14 +43,27 @@ describe('the failover loop (fake upstream)', () => {
     fe = await fakeEngine({
       keys: ['sk-aaaaaaaaaaaaaaaaaaaa', 'sk-bbbbbbbbbbbbbbbbbbbb', 'sk-cccccccccccccccccccc'],
       settings: { max_retries: 1 },
-      script: a => a.respond(400, { 'content-type': 'application/json' }, JSON.stringify({ error: { message: `bad request for ${a.key}` } })),
+      script: a => a.respond(403, { 'content-type': 'application/json' }, JSON.stringify({ error: { message: `no access for ${a.key}`, type: 'permission_error' } })),
     })
     const res = await fe.serve(CHAT, ASK)
     expect(fe.attempts).toHaveLength(2)
-    expect(res.statusCode).toBe(400)
+    expect(res.statusCode).toBe(403)
     expect(res.text).not.toContain('sk-bbbbbbbbbbbbbbbbbbbb')
     expect(res.text).toContain('sk-bb…bbbb')
     expect(fe.engine.keyCounts().g1).toMatchObject({ active: 3 })
+  })
+
+  it('hands a malformed-request refusal to the client at once: no other key, no blame', async () => {
+    fe = await fakeEngine({
+      keys: ['sk-aaaaaaaaaaaaaaaaaaaa', 'sk-bbbbbbbbbbbbbbbbbbbb'],
+      settings: { max_retries: 3, blacklist_threshold: 1 },
+      script: a => a.respond(400, { 'content-type': 'application/json' }, JSON.stringify({ error: { message: 'Unrecognized request argument supplied: billing_x', type: 'invalid_request_error', code: null } })),
+    })
+    const res = await fe.serve(CHAT, ASK)
+    expect(fe.attempts).toHaveLength(1)
+    expect(res.statusCode).toBe(400)
+    expect(res.json).toMatchObject({ error: { message: 'Unrecognized request argument supplied: billing_x' } })
+    expect(fe.engine.keyCounts().g1).toMatchObject({ active: 2 })
   })
 
   it('never retries once bytes have gone to the client: a stream cut mid-way ends with an error event', async () => {
@@ -70,7 +83,7 @@ describe('the failover loop (fake upstream)', () => {
   })
 
   it('answers 503 in the caller\'s shape when no key is usable, without an upstream call', async () => {
-    fe = await fakeEngine({ keys: ['sk-one'], script: a => a.respond(401, {}, '{"error":{"message":"invalid key"}}'), settings: { blacklist_threshold: 1, max_retries: 0 } })
+    fe = await fakeEngine({ keys: ['sk-one'], script: a => a.respond(401, {}, '{"error":{"message":"invalid key","code":"invalid_api_key"}}'), settings: { blacklist_threshold: 1, max_retries: 0 } })
     expect((await fe.serve(CHAT, ASK)).statusCode).toBe(503)
     const res = await fe.serve('/v1/messages', { model: 'claude', max_tokens: 1, messages: [] }, { kind: 'unified' })
     expect(res.statusCode).toBe(404)

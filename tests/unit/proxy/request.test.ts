@@ -13,7 +13,7 @@ const runtime = (over: Partial<GroupRow>): GroupRuntime => {
   const row = groupRow(over)
   return {
     row, channel: channelFor(row.channel), upstreams: [], pool: new KeyPool(row.id), subGroups: [],
-    servesModel: () => true, servesAnyModel: true, cache: {} as any,
+    servesModel: () => true, servesAnyModel: true, allowsEndpoint: () => true, cache: {} as any,
   }
 }
 const q = new URLSearchParams()
@@ -65,7 +65,14 @@ describe('prepareRequest', () => {
 describe('headers', () => {
   it('drops hop-by-hop headers and the client\'s credentials', () => {
     const h = upstreamRequestHeaders({ 'host': 'x', 'connection': 'keep-alive, x-custom', 'x-custom': '1', 'authorization': 'Bearer pk', 'x-api-key': 'pk', 'x-goog-api-key': 'pk', 'cookie': 'c', 'content-length': '5', 'anthropic-version': '2023-06-01', 'openai-organization': 'org' })
-    expect(h).toEqual({ 'anthropic-version': '2023-06-01', 'openai-organization': 'org', 'accept-encoding': 'identity' })
+    expect(h).toEqual({ 'anthropic-version': '2023-06-01', 'accept-encoding': 'identity' })
+  })
+
+  it("drops the client's account selectors; a group's header rule may still set them", () => {
+    const h = upstreamRequestHeaders({ 'openai-organization': 'org-x', 'openai-project': 'proj_x', 'x-goog-user-project': 'p', 'openai-beta': 'assistants=v2' })
+    expect(h).toEqual({ 'openai-beta': 'assistants=v2', 'accept-encoding': 'identity' })
+    applyHeaderRules(h, [{ name: 'OpenAI-Organization', value: 'org-ours', action: 'set' }], { clientIp: '', groupName: 'g', apiKey: 'k', now: 0 })
+    expect(h['openai-organization']).toBe('org-ours')
   })
 
   it('applies set/remove rules with variables', () => {

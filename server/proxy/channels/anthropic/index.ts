@@ -1,31 +1,15 @@
 import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import { openAiBodyRules } from '../openai/body'
-import { first, type Channel, type KeyErrorRules } from '../types'
+import type { Channel } from '../types'
 import { anthropicDialect } from './dialect'
+import { anthropicKeyErrors } from './keyErrors'
 
 /** The version we send only when the client sent none (validation, old clients). */
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 
-const BILLING = /credit balance is too low|billing|account.*(deactivated|suspended|disabled)/i
-const RESET_KINDS = ['requests', 'tokens', 'input-tokens', 'output-tokens']
-
-const keyErrors: KeyErrorRules = {
-  blamesKey: (_status, text) => BILLING.test(text),
-  isThrottled: () => false,
-  /** `anthropic-ratelimit-*-reset` (RFC 3339): the limit that ran out when one did, else the latest. */
-  resetTime(headers) {
-    const resets: number[] = []
-    for (const kind of RESET_KINDS) {
-      const v = first(headers[`anthropic-ratelimit-${kind}-reset`])
-      const t = v ? Date.parse(v) : NaN
-      if (Number.isNaN(t)) continue
-      if (first(headers[`anthropic-ratelimit-${kind}-remaining`]) === '0') return t
-      resets.push(t)
-    }
-    return resets.length ? Math.max(...resets) : null
-  },
-}
+/** The Messages API and the model list (no message batches, files or admin API). */
+const ANTHROPIC_ENDPOINTS = ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/*']
 
 const isMessagesPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/')
 const JSON_ENDPOINTS = ['/messages', '/messages/count_tokens', '/complete']
@@ -36,6 +20,7 @@ export const anthropicChannel: Channel = {
   // More specific than the openai channel's /v1/: Anthropic's SDK lists models on OpenAI's path
   // too, and always sends anthropic-version.
   claimUnified: (path, headers) => (isMessagesPath(path) || (path === '/v1/models' && headers['anthropic-version']) ? 2 : 0),
+  endpoints: ANTHROPIC_ENDPOINTS,
   isModelList: path => path === '/v1/models',
   dialect: () => anthropicDialect,
   jsonEndpoint: path => JSON_ENDPOINTS.some(e => path.endsWith(e)),
@@ -47,7 +32,7 @@ export const anthropicChannel: Channel = {
     // The client's anthropic-version passes through; the API refuses requests without one.
     if (!headers['anthropic-version']) headers['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION
   },
-  keyErrors,
+  keyErrors: anthropicKeyErrors,
   validationRequest(group: GroupRow, key: string) {
     return {
       method: 'POST',

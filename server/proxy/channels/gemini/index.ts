@@ -12,10 +12,24 @@ const MODEL_IN_PATH = /^(.*\/models\/)([^/:]+)(:[A-Za-z]+)?$/
 /** Gemini's OpenAI-compatible mode (`/v1beta/openai/...`): OpenAI's API with Bearer auth. */
 const isOpenAiMode = (path: string) => /^\/v1(beta)?\/openai\//.test(path)
 
+/**
+ * Generation, token counting, embeddings and the model list, native (v1 and v1beta) and in the
+ * OpenAI mode; no files, caches, tuned models, batches or corpora.
+ */
+const GEMINI_ENDPOINTS = [
+  ...['v1', 'v1beta'].flatMap(v => [
+    ...['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'].map(m => `POST /${v}/models/*:${m}`),
+    `GET /${v}/models`, `GET /${v}/models/*`,
+  ]),
+  'POST /v1beta/openai/chat/completions', 'POST /v1beta/openai/embeddings', 'POST /v1beta/openai/images/generations',
+  'GET /v1beta/openai/models', 'GET /v1beta/openai/models/*',
+]
+
 /** Gemini's native API, and its OpenAI mode. */
 export const geminiChannel: Channel = {
   type: 'gemini',
   claimUnified: path => (path.startsWith('/v1beta/') ? 1 : 0),
+  endpoints: GEMINI_ENDPOINTS,
   isModelList: path => path === '/v1beta/models' || path === '/v1beta/openai/models',
   dialect: path => (isOpenAiMode(path) ? openaiDialect : geminiDialect),
   // Native: every `models/{model}:{method}` call (generateContent, countTokens, embedContent…).

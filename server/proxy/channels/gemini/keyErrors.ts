@@ -1,6 +1,15 @@
-import type { KeyErrorRules } from '../types'
+import { errorObject, type KeyErrorRules } from '../types'
 
-const KEY_INVALID = /API_KEY_INVALID|API key not valid/i
+/**
+ * `google.rpc.ErrorInfo` reasons that make the key unusable from here: invalid or expired, its
+ * project suspended, its API or billing disabled, or the key restricted away from this API or
+ * this gateway's address. Reasons about the request or a resource are not the key's fault.
+ */
+const KEY_REASONS = new Set([
+  'API_KEY_INVALID', 'API_KEY_EXPIRED', 'CONSUMER_SUSPENDED', 'CONSUMER_INVALID', 'API_KEY_SERVICE_BLOCKED',
+  'API_KEY_HTTP_REFERRER_BLOCKED', 'API_KEY_IP_ADDRESS_BLOCKED', 'API_KEY_ANDROID_APP_BLOCKED', 'API_KEY_IOS_APP_BLOCKED',
+  'SERVICE_DISABLED', 'BILLING_DISABLED',
+])
 
 /** Gemini's RetryInfo `retryDelay` is a protobuf duration: `"37s"`, `"1.5s"`. */
 function parseProtoDuration(v: unknown): number | null {
@@ -21,9 +30,21 @@ export function nextPacificMidnight(now: number): number {
 type Detail = { '@type'?: unknown; 'retryDelay'?: unknown; 'violations'?: { quotaId?: unknown; quotaMetric?: unknown }[] }
 
 export const geminiKeyErrors: KeyErrorRules = {
-  // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID.
-  blamesKey: (status, text) => status === 400 && KEY_INVALID.test(text),
-  isThrottled: (status, text) => status === 400 && text.includes('RESOURCE_EXHAUSTED'),
+  /**
+   * Google's `{"error": {"code", "message", "status", "details": [...]}}` (a one-element array of
+   * it in the OpenAI mode). A bad key is 400 INVALID_ARGUMENT with ErrorInfo `API_KEY_INVALID`;
+   * a quota can come as 400 RESOURCE_EXHAUSTED.
+   */
+  read(_status, body) {
+    const e = errorObject(body)
+    if (!e) return 'unstructured'
+    const details: unknown[] = Array.isArray(e.details) ? e.details : []
+    for (const d of details) {
+      const info = d as { '@type'?: unknown; 'reason'?: unknown }
+      if (String(info?.['@type'] ?? '').endsWith('google.rpc.ErrorInfo') && KEY_REASONS.has(String(info.reason))) return 'key'
+    }
+    return e.status === 'RESOURCE_EXHAUSTED' ? 'throttled' : 'other'
+  },
   /** RetryInfo's delay, or the next Pacific midnight when a per-day quota ran out. */
   resetTime(_headers, body, now) {
     const err = (Array.isArray(body) ? body[0] : body as { error?: { details?: unknown } } | null)?.error

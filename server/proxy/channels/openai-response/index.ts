@@ -2,6 +2,7 @@ import { channelInfo } from '../../../../shared/channels'
 import type { GroupRow } from '../../../../shared/types/rows'
 import { bearerValidation, openAiBodyRules } from '../openai/body'
 import { openaiDialect } from '../openai/dialect'
+import { MODELS_ENDPOINTS, RESPONSES_ENDPOINTS } from '../openai'
 import { openaiKeyErrors } from '../openai/keyErrors'
 import type { Channel } from '../types'
 
@@ -10,6 +11,7 @@ export const openaiResponseChannel: Channel = {
   type: 'openai-response',
   // As strong as the openai channel's claim, so /v1/responses and /v1/models reach groups of either.
   claimUnified: path => (path === '/v1/responses' || path.startsWith('/v1/responses/') || path === '/v1/models' ? 1 : 0),
+  endpoints: [...RESPONSES_ENDPOINTS, ...MODELS_ENDPOINTS],
   isModelList: path => path === '/v1/models',
   dialect: () => openaiDialect,
   ...openAiBodyRules,

@@ -13,11 +13,27 @@ const chatStreamUsage: StreamUsageRequest = {
   stripper: createInjectedUsageStripper,
 }
 
+/** The Responses API: create, and read, cancel, delete or list the input of a stored response. */
+export const RESPONSES_ENDPOINTS = [
+  'POST /v1/responses', 'POST /v1/responses/input_tokens', 'GET /v1/responses/*', 'DELETE /v1/responses/*',
+  'POST /v1/responses/*/cancel', 'GET /v1/responses/*/input_items',
+] as const
+export const MODELS_ENDPOINTS = ['GET /v1/models', 'GET /v1/models/*'] as const
+
+/** OpenAI's inference endpoints (no files, batches, fine-tuning, vector stores or organisation). */
+const OPENAI_ENDPOINTS = [
+  'POST /v1/chat/completions', 'POST /v1/completions', 'POST /v1/embeddings', 'POST /v1/moderations',
+  'POST /v1/images/generations', 'POST /v1/images/edits', 'POST /v1/images/variations',
+  'POST /v1/audio/speech', 'POST /v1/audio/transcriptions', 'POST /v1/audio/translations',
+  ...RESPONSES_ENDPOINTS, ...MODELS_ENDPOINTS,
+]
+
 /** OpenAI's API: chat completions, embeddings, images, audio, everything under /v1. */
 export const openaiChannel: Channel = {
   type: 'openai',
   // Everything under /v1 that a more specific API (Anthropic's /v1/messages) does not claim.
   claimUnified: path => (path.startsWith('/v1/') ? 1 : 0),
+  endpoints: OPENAI_ENDPOINTS,
   isModelList: path => path === '/v1/models',
   dialect: () => openaiDialect,
   ...openAiBodyRules,

@@ -1,7 +1,21 @@
-import { first, type KeyErrorRules } from '../types'
+import { errorObject, first, type ErrorReading, type KeyErrorRules } from '../types'
 
-const BILLING = /insufficient_quota|billing|exceeded your current quota|account.*(deactivated|suspended)/i
-const KEY_INVALID = /invalid[_ ]api[_ ]key|incorrect api key/i
+/**
+ * `error.code` values by which OpenAI blames the key or its account: a bad or revoked key, a
+ * deactivated account or organisation, no credit. Not `mismatched_organization` /
+ * `mismatched_project` (the client's headers) nor missing scopes or a model's access.
+ */
+const KEY_CODES = new Set(['invalid_api_key', 'account_deactivated', 'organization_deactivated', 'access_terminated', 'insufficient_quota', 'billing_not_active', 'billing_hard_limit_reached'])
+/** `error.type` values that say the same (OpenAI-compatible upstreams use `authentication_error`). */
+const KEY_TYPES = new Set(['insufficient_quota', 'billing_not_active', 'authentication_error'])
+
+/** OpenAI's `{"error": {"message", "type", "param", "code"}}` (and every OpenAI-compatible upstream's). */
+export function readOpenAiError(_status: number, body: unknown): ErrorReading {
+  const e = errorObject(body)
+  if (!e) return 'unstructured'
+  if (KEY_CODES.has(String(e.code)) || KEY_TYPES.has(String(e.type))) return 'key'
+  return 'other'
+}
 
 /** OpenAI's `x-ratelimit-reset-*`: Go-style durations such as `1s`, `6m0s`, `20ms`, `1h2m3.5s`. */
 export function parseDuration(v: string | undefined): number | null {
@@ -19,8 +33,7 @@ export function parseDuration(v: string | undefined): number | null {
 }
 
 export const openaiKeyErrors: KeyErrorRules = {
-  blamesKey: (status, text) => BILLING.test(text) || (status === 400 && KEY_INVALID.test(text)),
-  isThrottled: () => false,
+  read: readOpenAiError,
   /** The limit that ran out when one did; otherwise the later of the two. */
   resetTime(headers, _body, now) {
     const resets: number[] = []

@@ -1,0 +1,1 @@
+ALTER TABLE `groups` ADD `allowed_paths` longtext DEFAULT ('[]') NOT NULL;

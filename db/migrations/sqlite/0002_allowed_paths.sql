@@ -1,0 +1,1 @@
+ALTER TABLE `groups` ADD `allowed_paths` text DEFAULT '[]' NOT NULL;
