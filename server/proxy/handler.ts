@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { clientAddress } from '../../shared/clientIp'
 import { parseJsonBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
@@ -13,16 +14,6 @@ import type { GroupRuntime } from './registry'
 const EMPTY = Buffer.alloc(0)
 const NO_QUERY = new URLSearchParams()
 const NO_CHANNELS: readonly Channel[] = []
-
-/** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for']
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim()
-    if (first) return first
-  }
-  return req.socket.remoteAddress ?? ''
-}
 
 function applyCors(cors: Engine['options']['cors'], req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin
@@ -80,7 +71,7 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, json: null,
-      path: pathname, ip: clientIp(req, options.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
+      path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
     const admitting = admit(pk, engine.store, started)
