@@ -44,12 +44,24 @@ export function requestHasBody(event: H3Event) {
 
 const megabytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KB`)
 
+/** How long the rest of a refused body is read and dropped, at most, before the connection is cut. */
+const DRAIN_MS = 5_000
+
 /**
- * The contract's 413. The connection is closed after the answer, so what the client is still
- * sending is not read on (Node would otherwise drain it to reuse the connection).
+ * The contract's 413. What the client is still sending is read and dropped (never held) for a
+ * few seconds so it gets to read the answer: closing at once would reset the connection under a
+ * client still writing, and it would see a broken pipe instead of the 413. A client that keeps
+ * sending past that is cut off.
  */
 export function tooLarge(event: H3Event, limit: number) {
-  setResponseHeader(event, 'connection', 'close')
+  const { req, res } = event.node
+  res.once('finish', () => {
+    if (req.complete) return
+    const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS)
+    timer.unref()
+    req.once('end', () => clearTimeout(timer)).once('close', () => clearTimeout(timer))
+    req.resume()
+  })
   return createError({ statusCode: 413, message: `body: larger than ${megabytes(limit)}`, data: { code: 'TOO_LARGE' } })
 }
 
