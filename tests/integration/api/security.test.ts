@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, TEST_AUTH_KEY, type RunningServer } from '../../support/server'
 
@@ -9,6 +11,13 @@ const JSON_TYPE = { 'content-type': 'application/json' }
 
 /** Resident memory of the server process, from /proc (Linux). */
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024
+
+/** GET `url` from a separate Node process: its status and how long the answer took. */
+async function timedGet(url: string): Promise<{ status: number; ms: number }> {
+  const script = 'const t = performance.now(); fetch(process.argv[1]).then(r => console.log(JSON.stringify({ status: r.status, ms: performance.now() - t })))'
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, url], { timeout: 10_000 })
+  return JSON.parse(stdout) as { status: number; ms: number }
+}
 
 /** A request body that streams `total` bytes in 64 KB chunks without announcing its length. */
 function streamedBody(total: number): ReadableStream<Uint8Array> {
@@ -90,10 +99,10 @@ describe('management API hardening', () => {
       ...Array.from({ length: 10 }, () => fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: JSON_TYPE, body: tenMb })),
       ...Array.from({ length: 10 }, () => fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: JSON_TYPE, body: streamedBody(10 * 1024 * 1024), duplex: 'half' } as RequestInit)),
     ].map(p => p.then(r => r.status, () => 'reset'))
-    const healthStarted = Date.now()
-    const health = await fetch(`${s.url}/health`)
+    // Timed from another process: this one is busy sending the flood.
+    const health = await timedGet(`${s.url}/health`)
     expect(health.status).toBe(200)
-    expect(Date.now() - healthStarted).toBeLessThan(1_000)
+    expect(health.ms).toBeLessThan(1_000)
     const statuses = await Promise.all(flood)
     // A client still sending when the server answers and closes may see the reset instead.
     expect(statuses.filter(x => x !== 413 && x !== 'reset'), String(statuses)).toEqual([])
