@@ -1,6 +1,6 @@
 import type { H3Error, H3Event } from 'h3'
 
-const CODES: Record<number, string> = { 400: 'VALIDATION', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT', 413: 'TOO_LARGE', 429: 'RATE_LIMITED', 503: 'NOT_READY' }
+const CODES: Record<number, string> = { 400: 'VALIDATION', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT', 413: 'TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 503: 'NOT_READY' }
 
 /**
  * Nitro error handler for `/api`: the contract's body `{statusCode, message, data:{code,…}}` and

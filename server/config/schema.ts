@@ -52,6 +52,22 @@ const share = (fallback: number) =>
       return n
     })
 
+/**
+ * A secret from the environment: unset means "use or generate the file"; set, it must be long
+ * enough. Set but empty is refused rather than taken for unset: the operator meant to give one.
+ */
+const secret = (min: number, file: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return ''
+      const s = v.trim()
+      if (s === '') { ctx.addIssue({ code: 'custom', message: `is empty (unset it to use or generate ${file})` }); return z.NEVER }
+      if (s.length < min) { ctx.addIssue({ code: 'custom', message: `must be at least ${min} characters` }); return z.NEVER }
+      return s
+    })
+
 const text = (fallback = '') => z.string().optional().transform(v => (v ?? '').trim() || fallback)
 
 /**
@@ -104,16 +120,8 @@ const EnvSchema = z.object({
   PORT: int(3001, 1, 65535),
   HOST: text('0.0.0.0'),
   DATA_DIR: text('./data'),
-  AUTH_KEY: z.string().optional().transform((v, ctx) => {
-    if (v === undefined || v === '') return ''
-    if (v.trim().length < 8) { ctx.addIssue({ code: 'custom', message: 'must be at least 8 characters' }); return z.NEVER }
-    return v.trim()
-  }),
-  ENCRYPTION_KEY: z.string().optional().transform((v, ctx) => {
-    if (v === undefined || v === '') return ''
-    if (v.trim().length < 16) { ctx.addIssue({ code: 'custom', message: 'must be at least 16 characters' }); return z.NEVER }
-    return v.trim()
-  }),
+  AUTH_KEY: secret(8, 'DATA_DIR/auth-key'),
+  ENCRYPTION_KEY: secret(16, 'DATA_DIR/encryption-key'),
   DATABASE_DSN: text(),
   REDIS_DSN: text(),
   REDIS_KEY_PREFIX: text('keygate:'),

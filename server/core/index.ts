@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/client'
-import type { Config } from '../config/schema'
+import { ConfigError, type Config } from '../config/schema'
 import type { Logger } from '../logger'
 import { createProxyEngine } from '../proxy'
 import type { EngineDeps, ProxyEngine } from '../proxy/ports'
-import { createLoginLimiter, createSessions } from '../services/auth'
+import { createAuthLimiter, createSessions, type AuthLimiter } from '../services/auth'
 import { runUnderLease } from '../services/backgroundJobs'
 import type { ChangeFeed } from '../services/changes'
 import { createConsumerKeyService, type ConsumerKeyService } from '../services/consumerKeys'
@@ -44,7 +44,8 @@ export type Keygate = {
   requestLog: RequestLog
   tasks: TaskRunner
   sessions: ReturnType<typeof createSessions>
-  loginLimiter: ReturnType<typeof createLoginLimiter>
+  /** Counts wrong admin keys (login and bearer) per client and overall. */
+  authLimiter: AuthLimiter
   engine: ProxyEngine
   groups: GroupService
   keys: KeyService
@@ -72,6 +73,8 @@ export async function createKeygate(
   log: Logger,
   opts: KeygateOptions = {},
 ): Promise<Keygate> {
+  // resolveSecrets refuses these; a caller that skipped it must not get an API anyone can open.
+  if (secrets.authKey.trim().length < 8) throw new ConfigError('AUTH_KEY: must be at least 8 characters')
   const lifecycle = opts.lifecycle ?? createLifecycle<Keygate>()
   const instanceId = opts.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`
   const teardown = createTeardown(log)
@@ -85,7 +88,7 @@ export async function createKeygate(
     const tasks = createTaskRunner({ db, store, instanceId, log })
     await tasks.recoverInterrupted()
     const sessions = createSessions(store)
-    const loginLimiter = createLoginLimiter(store)
+    const authLimiter = createAuthLimiter(store)
 
     const engine = await (opts.createEngine ?? createProxyEngine)({
       data: createEngineData(db),
@@ -128,7 +131,7 @@ export async function createKeygate(
     log.info(`database: ${describeDatabase(config)}; store: ${store.kind}`)
     const keygate: Keygate = {
       config, authKey: secrets.authKey, instanceId, log, lifecycle,
-      db, store, cipher, changes, settings, metrics, requestLog, tasks, sessions, loginLimiter,
+      db, store, cipher, changes, settings, metrics, requestLog, tasks, sessions, authLimiter,
       engine, groups, keys, consumerKeys,
       close: () => teardown.run(),
     }

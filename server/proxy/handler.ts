@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { clientAddress } from '../../shared/clientIp'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
@@ -21,16 +22,6 @@ const NO_CHANNELS: readonly Channel[] = []
  * its whole body before reading (fetch, the SDKs) still gets the answer instead of a broken pipe.
  */
 const CLOSE_CONNECTION = { connection: 'close' }
-
-/** The caller's address; X-Forwarded-For is believed only with TRUST_PROXY=true. */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for']
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim()
-    if (first) return first
-  }
-  return req.socket.remoteAddress ?? ''
-}
 
 function applyCors(cors: Engine['options']['cors'], req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin
@@ -91,7 +82,8 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
-      path: pathname, ip: clientIp(req, options.trustProxy), userAgent: String(req.headers['user-agent'] ?? ''),
+      path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy),
+      userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
     const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)

@@ -48,7 +48,7 @@ export async function receiveUpload(event: H3Event, dir: string): Promise<{ file
     })
     await writing
     if (!sawFile) throw badUpload('no file in the upload (send the keys as a .txt file field)')
-    if (tooBig) throw badUpload(`larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`)
+    if (tooBig) throw createError({ statusCode: 413, message: `file: larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`, data: { code: 'TOO_LARGE' } })
     return { file: path, fields }
   } catch (err) {
     await rm(path, { force: true })

@@ -37,7 +37,7 @@ describe.skipIf(!ready)(`settings hot-apply across two instances on MariaDB + Re
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
     expect(cookie).toMatch(/^keygate_session=/)
     expect((await fetch(`${b.url}/api/groups`, { headers: { cookie } })).status).toBe(200)
-    await fetch(`${b.url}/api/auth/logout`, { method: 'POST', headers: { cookie } })
+    await fetch(`${b.url}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: b.url } })
     expect((await fetch(`${a.url}/api/groups`, { headers: { cookie } })).status).toBe(401)
   })
 

@@ -5,9 +5,13 @@ import { getGroupRow } from '../../../../services/groups'
 import { routeId } from '../../../../utils/api'
 import { useKeygate } from '../../../../utils/keygate'
 import { isMultipart, receiveUpload } from '../../../../utils/upload'
+import { readBoundedBody } from '../../../../utils/requestBody'
 import { validateBody } from '../../../../utils/validation'
 
-/** JSON `{"keys": text | string[]}`, a multipart `.txt` (streamed to DATA_DIR/uploads), or a text/plain body. */
+/**
+ * JSON `{"keys": text | string[]}`, a multipart `.txt` (streamed to DATA_DIR/uploads), or a
+ * text/plain body; size limits per type in utils/requestBody.ts.
+ */
 export default defineEventHandler(async (event) => {
   const id = routeId(event)
   const { db, config, keys } = useKeygate(event)
@@ -19,7 +23,7 @@ export default defineEventHandler(async (event) => {
     const { file, fields } = await receiveUpload(event, join(config.dataDir, 'uploads'))
     task = await keys.startImport(id, { file }, (fields.notes ?? '').slice(0, 1000))
   } else if (/^text\/plain/i.test(getRequestHeader(event, 'content-type') ?? '')) {
-    const text = (await readRawBody(event, 'utf8')) ?? ''
+    const text = (await readBoundedBody(event))?.toString('utf8') ?? ''
     if (!text.trim()) throw invalid('keys', 'the body is empty')
     task = await keys.startImport(id, { text })
   } else {
