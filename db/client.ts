@@ -20,13 +20,16 @@ export type Db =
   | { dialect: 'sqlite'; db: SqliteDb; raw: Database.Database; close: () => Promise<void> }
   | { dialect: 'mysql'; db: MysqlDb; pool: mysql.Pool; close: () => Promise<void> }
 
-/** Where the committed migrations are: shipped next to the built server, or in the source tree. */
+/**
+ * Where the committed migrations are: shipped next to the built server, or in the source tree
+ * (unit tests and CLIs run from it; a build's copy may be older than the source).
+ */
 export function migrationsDir(dialect: 'sqlite' | 'mysql'): string {
   const candidates = [
     process.env.KEYGATE_MIGRATIONS_DIR,
     process.argv[1] ? join(dirname(resolve(process.argv[1])), 'db/migrations') : undefined,
-    join(process.cwd(), '.output/server/db/migrations'),
     join(process.cwd(), 'db/migrations'),
+    join(process.cwd(), '.output/server/db/migrations'),
   ].filter((p): p is string => !!p)
   for (const base of candidates) {
     const dir = join(base, dialect)
