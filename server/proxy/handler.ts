@@ -134,18 +134,23 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   if (route.kind === 'group') {
     if (!group || !group.row.enabled) throw new ProxyError(404, `no enabled group named "${route.group}"`, 'group_not_found')
     if (pk.groups && !pk.groups.has(group.row.id)) throw new ProxyError(403, `this proxy key may not use group ${group.row.name}`, 'group_not_allowed')
+    if (!groupsServingEndpoint([group], ctx.method, ctx.path).length) throw endpointNotAllowed(ctx)
     candidates = [group]
     model = requestedModel(ctx, group.channel)
   } else {
     model = channels.length ? requestedModel(ctx, channels[0]!) : ''
+    const speaking = groups.filter(g => channels.includes(g.channel))
+    // An endpoint no group opens is refused first, whatever the model: 404, as if it did not exist.
+    const reachable = groupsServingEndpoint(speaking, ctx.method, ctx.path)
+    if (speaking.length && !reachable.length) throw endpointNotAllowed(ctx)
     // A request that names no model goes only to groups that serve any model: a group that lists
     // its models must not be reachable by leaving the model out.
-    const serving = groups.filter(g => channels.includes(g.channel) && (model ? g.servesModel(model) : g.servesAnyModel))
+    const serving = reachable.filter(g => (model ? g.servesModel(model) : g.servesAnyModel))
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
       ctx.group = null
-      if (!model && groups.some(g => channels.includes(g.channel)))
+      if (!model && reachable.length)
         throw new ProxyError(403, 'this request names no model, and the groups serving this API serve only the models they list', 'model_required')
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }
@@ -153,9 +158,11 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
   if (!model && pk.limitsModels) throw new ProxyError(403, 'this proxy key may use only the models it lists, and this request names no model', 'model_required')
-  const reachable = groupsServingEndpoint(candidates, ctx.method, ctx.path)
-  if (!reachable.length) throw new ProxyError(404, `${ctx.method} ${ctx.path} is not an endpoint served here`, 'endpoint_not_allowed')
-  await serveWithFailover(ctx, reachable)
+  await serveWithFailover(ctx, candidates)
+}
+
+function endpointNotAllowed(ctx: RequestContext) {
+  return new ProxyError(404, `${ctx.method} ${ctx.path} is not an endpoint served here`, 'endpoint_not_allowed')
 }
 
 /**
