@@ -27,7 +27,16 @@ async function pagedReload() {
 }
 
 async function enqueuePastCapacity() {
-  const { enqueueRequestLog, REQUEST_LOG_CAPACITY, requestLogState } = await import('../../server/services/requestLog.ts')
+  const { createRequestLog, REQUEST_LOG_CAPACITY } = await import('../../server/services/requestLog.ts')
+  const { createMetrics } = await import('../../server/services/metrics.ts')
+  const { openDb, runMigrations } = await import('../../db/client.ts')
+  const { DEFAULT_SETTINGS } = await import('../../shared/settings.ts')
+  const { default: pino } = await import('pino')
+  const db = await openDb({ dialect: 'sqlite', file: ':memory:' })
+  await runMigrations(db)
+  // A long write interval: nothing is written while the entries go in.
+  const settings = { current: () => ({ ...DEFAULT_SETTINGS, request_log_write_interval_seconds: 300 }) }
+  const requestLog = createRequestLog({ db, log: pino({ level: 'silent' }), metrics: createMetrics(), settings })
   const entry = () => ({
     time: Date.now(), groupId: 1, groupName: 'alpha', parentGroupId: null, keyId: null, keyMasked: '', proxyKeyId: null,
     model: 'claude-sonnet-4', upstreamModel: 'claude-sonnet-4', path: '/v1/messages', upstream: 'https://api.anthropic.com',
@@ -36,9 +45,11 @@ async function enqueuePastCapacity() {
   })
   const n = REQUEST_LOG_CAPACITY + 25
   const start = performance.now()
-  for (let i = 0; i < n; i++) enqueueRequestLog(entry())
+  for (let i = 0; i < n; i++) requestLog.record(entry())
   const took = performance.now() - start
-  const state = requestLogState()
+  const state = { buffered: requestLog.depth, dropped: requestLog.dropped }
+  await requestLog.stop()
+  await db.close()
   return [check(`request log: enqueue ${n.toLocaleString('en')} entries, 25 past capacity (ms)`, round(took), '< 2000', took < 2000 && state.dropped === 25,
     `buffered ${state.buffered}, dropped ${state.dropped}`)]
 }

@@ -97,9 +97,11 @@ function firstSignificantByte(body: Buffer): number {
  * body is re-serialised (see parseRequestBody).
  */
 function mayRepeatModel(body: Buffer): boolean {
-  const first = body.indexOf('"model"')
-  return (first >= 0 && body.indexOf('"model"', first + 1) >= 0) || body.includes('\\u006')
+  const first = body.indexOf(MODEL_KEY)
+  return (first >= 0 && body.indexOf(MODEL_KEY, first + 1) >= 0) || body.includes(ESCAPED_MODEL_LETTER)
 }
+const MODEL_KEY = Buffer.from('"model"')
+const ESCAPED_MODEL_LETTER = Buffer.from('\\u006')
 
 export type ParsedBody = {
   json: JsonBody | null

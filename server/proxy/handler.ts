@@ -3,7 +3,7 @@ import { clientAddress } from '../../shared/clientIp'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
-import { groupsServingEndpoint, unsafePathProblem } from './endpoints'
+import { groupServesEndpoint, groupsServingEndpoint, unsafePathProblem } from './endpoints'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
 import { ProxyError, sendError, sendJson } from './errors'
@@ -134,7 +134,7 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   if (route.kind === 'group') {
     if (!group || !group.row.enabled) throw new ProxyError(404, `no enabled group named "${route.group}"`, 'group_not_found')
     if (pk.groups && !pk.groups.has(group.row.id)) throw new ProxyError(403, `this proxy key may not use group ${group.row.name}`, 'group_not_allowed')
-    if (!groupsServingEndpoint([group], ctx.method, ctx.path).length) throw endpointNotAllowed(ctx)
+    if (!groupServesEndpoint(group, ctx.method, ctx.path)) throw endpointNotAllowed(ctx)
     candidates = [group]
     model = requestedModel(ctx, group.channel)
   } else {
