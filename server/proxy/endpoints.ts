@@ -1,5 +1,3 @@
-import type { GroupRuntime } from './registry'
-
 /**
  * Why a request path is refused before anything else, or null. Dot segments (also as `%2e`) and
  * encoded slashes or backslashes could make the upstream resolve a path other than the one the
@@ -18,17 +16,8 @@ export function unsafePathProblem(pathname: string): string | null {
 }
 
 /**
- * The candidates that serve `method path` (their channel's inference endpoints, or the group's
- * `allowedPaths`). `path` passed unsafePathProblem, so decoding it cannot make new segments.
+ * The path endpoint patterns are matched against (`GroupRuntime.allowsEndpoint`: the channel's
+ * inference endpoints and the group's `allowedPaths`). It passed unsafePathProblem, so decoding
+ * it cannot make new segments.
  */
-export function groupsServingEndpoint(candidates: GroupRuntime[], method: string, path: string): GroupRuntime[] {
-  const decoded = decodedPath(path)
-  return candidates.filter(g => g.allowsEndpoint(method, decoded))
-}
-
-/** Whether `group` serves `method path` (the one-group form of groupsServingEndpoint). */
-export function groupServesEndpoint(group: GroupRuntime, method: string, path: string): boolean {
-  return group.allowsEndpoint(method, decodedPath(path))
-}
-
-const decodedPath = (path: string) => (path.includes('%') ? decodeURIComponent(path) : path)
+export const decodedPath = (path: string) => (path.includes('%') ? decodeURIComponent(path) : path)

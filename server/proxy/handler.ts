@@ -3,7 +3,7 @@ import { clientAddress } from '../../shared/clientIp'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
-import { groupServesEndpoint, groupsServingEndpoint, unsafePathProblem } from './endpoints'
+import { decodedPath, unsafePathProblem } from './endpoints'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
 import { ProxyError, sendError, sendJson } from './errors'
@@ -134,23 +134,32 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   if (route.kind === 'group') {
     if (!group || !group.row.enabled) throw new ProxyError(404, `no enabled group named "${route.group}"`, 'group_not_found')
     if (pk.groups && !pk.groups.has(group.row.id)) throw new ProxyError(403, `this proxy key may not use group ${group.row.name}`, 'group_not_allowed')
-    if (!groupServesEndpoint(group, ctx.method, ctx.path)) throw endpointNotAllowed(ctx)
+    if (!group.allowsEndpoint(ctx.method, decodedPath(ctx.path))) throw endpointNotAllowed(ctx)
     candidates = [group]
     model = requestedModel(ctx, group.channel)
   } else {
     model = channels.length ? requestedModel(ctx, channels[0]!) : ''
-    const speaking = groups.filter(g => channels.includes(g.channel))
+    // One pass over the groups speaking this API: those that open this endpoint, and of them
+    // those serving the model. A request that names no model goes only to groups that serve any
+    // model: a group that lists its models must not be reachable by leaving the model out.
+    const path = decodedPath(ctx.path)
+    let speaking = 0
+    let reachable = 0
+    const serving: GroupRuntime[] = []
+    for (const g of groups) {
+      if (!channels.includes(g.channel)) continue
+      speaking++
+      if (!g.allowsEndpoint(ctx.method, path)) continue
+      reachable++
+      if (model ? g.servesModel(model) : g.servesAnyModel) serving.push(g)
+    }
     // An endpoint no group opens is refused first, whatever the model: 404, as if it did not exist.
-    const reachable = groupsServingEndpoint(speaking, ctx.method, ctx.path)
-    if (speaking.length && !reachable.length) throw endpointNotAllowed(ctx)
-    // A request that names no model goes only to groups that serve any model: a group that lists
-    // its models must not be reachable by leaving the model out.
-    const serving = reachable.filter(g => (model ? g.servesModel(model) : g.servesAnyModel))
+    if (speaking && !reachable) throw endpointNotAllowed(ctx)
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
       ctx.group = null
-      if (!model && reachable.length)
+      if (!model && reachable)
         throw new ProxyError(403, 'this request names no model, and the groups serving this API serve only the models they list', 'model_required')
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }

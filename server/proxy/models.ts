@@ -34,8 +34,7 @@ export function globMatcher(pattern: string): ModelMatcher {
 }
 
 export function modelMatcher(patterns: readonly string[]): ModelMatcher {
-  if (!patterns.length) return () => true
-  if (patterns.includes('*')) return () => true
+  if (!restrictsModels(patterns)) return () => true
   const exact = new Set(patterns.filter(p => !p.includes('*')))
   const globs = patterns.filter(p => p.includes('*')).map(globMatcher)
   return m => m.length <= MAX_MODEL_LENGTH && (exact.has(m) || globs.some(g => g(m)))
