@@ -181,14 +181,14 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     }
     const refusal = accountRefusal(rec, flavour)
     if (refusal) {
-      res.writeHead(refusal.status, { 'content-type': 'application/json' })
+      res.writeHead(refusal.status, { 'content-type': 'application/json', ...b.headers })
       res.end(JSON.stringify(refusal.body))
       return
     }
     const strict = b.rejectUnknownFields && flavour === 'openai' && json && typeof json === 'object'
     const unknown = strict ? Object.keys(json).find(k => !OPENAI_FIELDS.has(k)) : undefined
     if (unknown !== undefined) {
-      res.writeHead(400, { 'content-type': 'application/json' })
+      res.writeHead(400, { 'content-type': 'application/json', ...b.headers })
       res.end(JSON.stringify(openAiError(`Unrecognized request argument supplied: ${unknown}`, null)))
       return
     }

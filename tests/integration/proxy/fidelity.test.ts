@@ -5,6 +5,7 @@ import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { startSeeded, type Seeded } from '../../support/proxySeed'
+import { rawRequest } from '../../support/rawHttp'
 import { createRecorder } from '../../support/recorder'
 
 /**
@@ -112,6 +113,16 @@ describe('differential: the same request directly and through Keygate (raw HTTP)
     } else {
       expect(sentVia.body.equals(sentDirect.body)).toBe(true)
     }
+  })
+
+  it('a client that sends Expect: 100-continue (curl does, for larger bodies) gets the provider\'s answer', async () => {
+    // Found by tests/fuzz/proxy.test.ts: the header was forwarded, undici refused it, the client got 502.
+    const body = JSON.stringify({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(4096) }] })
+    const a = await rawRequest(s.server.port, { method: 'POST', target: '/v1/chat/completions', body,
+      headers: [['authorization', `Bearer ${pk}`], ['content-type', 'application/json'], ['expect', '100-continue']] })
+    expect(a.status).toBe(200)
+    expect(JSON.parse(a.body.toString()).choices[0].message.content).toContain('Hello from gpt-4o-mini')
+    expect(mock.requests.at(-1)!.headers.expect).toBeUndefined()
   })
 
   it('a stream that did not ask for usage carries no "usage" at all (as OpenAI sends it)', async () => {
