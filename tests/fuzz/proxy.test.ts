@@ -123,7 +123,14 @@ const query = fc.oneof(
 )
 
 type Case = {
-  method: string; prefix: string; path: string; query: string; auth: Auth; headers: [string, string][]; contentType: string | null; body: string | null
+  method: string
+  prefix: string
+  path: string
+  query: string
+  auth: Auth
+  headers: [string, string][]
+  contentType: string | null
+  body: string | null
 }
 const anything: fc.Arbitrary<Case> = fc.record({
   method: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'GET', 'GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
