@@ -66,7 +66,8 @@ function paced(inst, cfg) {
 /** Saturated (wrk): each one's ceiling on these two cores, and CPU per request there. */
 function saturated(inst, cfg, mockPid) {
   return withCpu(inst, async (pids) => {
-    const r = await runWrk({ url: inst.url, key: inst.key, model: MODEL, seconds: cfg.seconds, connections: cfg.connections, pids: [...pids, mockPid] })
+    const { seconds, connections } = cfg
+    const r = await runWrk({ url: inst.url, key: inst.key, model: MODEL, seconds, connections, pids: [...pids, mockPid] })
     return { rps: round(r.rps, 0), requests: r.requests, errors: r.errors, coreBusyPct: r.coreBusyPct, otherCpuPct: r.otherCpuPct }
   })
 }
@@ -81,7 +82,8 @@ export async function workersPhase(mock, { quick }, log) {
   const instances = []
   try {
     for (const w of [1, 2]) instances.push(await startInstance(mock, w))
-    for (const inst of instances) await runWrk({ url: inst.url, key: inst.key, model: MODEL, seconds: cfg.warmupSeconds, connections: cfg.connections })
+    const { warmupSeconds, connections } = cfg
+    for (const inst of instances) await runWrk({ url: inst.url, key: inst.key, model: MODEL, seconds: warmupSeconds, connections })
     const out = { config: cfg, 1: { paced: [], saturated: [] }, 2: { paced: [], saturated: [] } }
     const primary = m => m.primaryUsPerReq !== undefined ? ` (primary ${m.primaryUsPerReq})` : ''
     for (let r = 0; r < cfg.rounds; r++) {

@@ -79,7 +79,12 @@ export function createMetricsHub(liveWorkers: () => number): MetricsHub {
     if (!asked.length) return parts
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, COLLECT_TIMEOUT_MS)
-      collecting.set(id, { parts, done: () => { if (parts.size >= asked.filter(w => workers.has(w)).length) { clearTimeout(timer); resolve() } } })
+      const done = () => {
+        if (parts.size < asked.filter(w => workers.has(w)).length) return
+        clearTimeout(timer)
+        resolve()
+      }
+      collecting.set(id, { parts, done })
     })
     collecting.delete(id)
     return parts

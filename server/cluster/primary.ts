@@ -9,12 +9,14 @@ import { createMemoryStore } from '../store/memory'
 import type { Store } from '../store/types'
 import { createMetricsHub } from './metrics'
 import { isKgMessage, type IpcPort } from './port'
+import { createSlotLender } from './slots'
 import { WORKER_ID_ENV, WORKER_READY } from './worker'
 
 /**
  * The primary process of WORKERS > 1 (node:cluster): it serves no requests. It applies the
  * migrations and resolves the secrets once, before any worker starts; holds the one in-process
- * store the workers share over IPC when there is no Redis; sums /metrics over the workers;
+ * store the workers share over IPC when there is no Redis; lends the slots of the concurrency
+ * limits (server/cluster/slots.ts); sums /metrics over the workers;
  * replaces a worker that dies; and on SIGTERM drains every worker before it exits.
  */
 
@@ -52,6 +54,7 @@ export async function runPrimary(config: Config): Promise<void> {
   const storeHost: StoreHost | undefined = store && createStoreHost(store)
   const live = new Map<number, Worker>()
   const metricsHub = createMetricsHub(() => live.size)
+  const slotLender = createSlotLender()
   let draining = false
   let booted = false
   const pendingBoot = new Set<number>()
@@ -62,10 +65,12 @@ export async function runPrimary(config: Config): Promise<void> {
     let ready = false
     live.set(slot, worker)
     storeHost?.attach(port)
-    metricsHub.attach(port, slot)
+    slotLender.attach(port)
     worker.on('message', (m: unknown) => {
       if (!isKgMessage(m) || m.kg !== WORKER_READY || ready) return
       ready = true
+      // Scrapes ask only booted workers: one still starting has nothing to count and would hold the scrape up.
+      metricsHub.attach(port, slot)
       pendingBoot.delete(slot)
       if (replacement) log.info(`worker ${slot} replaced (pid ${worker.process.pid})`)
       if (!booted && !pendingBoot.size) {
@@ -76,6 +81,7 @@ export async function runPrimary(config: Config): Promise<void> {
     worker.on('exit', (code, signal) => {
       storeHost?.detach(port)
       metricsHub.detach(port)
+      slotLender.detach(port)
       if (live.get(slot) === worker) live.delete(slot)
       if (draining) return
       const how = signal ? `signal ${signal}` : `code ${code}`

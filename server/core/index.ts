@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/client'
 import { clusterMetrics } from '../cluster/metrics'
+import { createSlotClient } from '../cluster/slots'
 import type { WorkerLink } from '../cluster/worker'
 import { ConfigError, type Config } from '../config/schema'
 import type { Logger } from '../logger'
@@ -102,6 +103,9 @@ export async function createKeygate(
     const sessions = createSessions(store)
     const authLimiter = createAuthLimiter(store)
 
+    // Concurrency limits count across the workers (through the primary, with or without Redis).
+    const slots = worker && createSlotClient(worker.primary, config.workers)
+    if (slots) teardown.add('concurrency slots', slots.close)
     const engine = await (opts.createEngine ?? createProxyEngine)({
       data: createEngineData(db),
       changes: { subscribe: changes.subscribe },
@@ -110,6 +114,7 @@ export async function createKeygate(
       settings: { current: settings.current },
       secrets: { decrypt: cipher.decrypt, hash: cipher.hash },
       store,
+      slots,
       log,
       options: {
         instanceId,

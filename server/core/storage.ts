@@ -60,7 +60,11 @@ export async function openStorage(
 }
 
 /** Opens the database, applies migrations and checks ENCRYPTION_KEY against it; `teardown` closes it. */
-export async function openDatabase(config: Config, secrets: { encryptionKey: string }, teardown: Teardown): Promise<{ db: Db; cipher: KeyCipher }> {
+export async function openDatabase(
+  config: Config,
+  secrets: { encryptionKey: string },
+  teardown: Teardown,
+): Promise<{ db: Db; cipher: KeyCipher }> {
   const db = await openDb(config.database).catch((err: Error) => {
     throw new ConfigError(`DATABASE_DSN: cannot open ${describeDatabase(config)}: ${err.message}`)
   })

@@ -9,10 +9,12 @@ import type { RunningServer } from './server'
  * found from /metrics (requests per worker) after one proxy request on that connection.
  */
 
+export type Answer = { status: number; body: any; headers: Record<string, string | string[] | undefined> }
+
 export type WorkerClient = {
   worker: string
   /** One request on this client's connection; returns status, headers and the parsed body. */
-  call(method: string, path: string, opts?: { headers?: Record<string, string>; body?: unknown }): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>
+  call(method: string, path: string, opts?: { headers?: Record<string, string>; body?: unknown }): Promise<Answer>
   close(): Promise<void>
 }
 

@@ -1,3 +1,4 @@
+import { Client } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { maskSecret } from '../../../shared/mask'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
@@ -13,12 +14,28 @@ import { clientPerWorker, perWorker, sample, scrape, workerPids, type WorkerClie
 
 const KEYS = ['sk-workers-upstream-key-aaaaaa-0001', 'sk-workers-upstream-key-bbbbbb-0002', 'sk-workers-upstream-key-cccccc-0003']
 const BAN_KEYS = ['sk-workers-ban-key-dddddd-0004', 'sk-workers-ban-key-eeeeee-0005']
+const SLOW_KEY = 'sk-workers-slow-key-ffffff-0006'
 const ADMIN = { authorization: `Bearer ${TEST_AUTH_KEY}` }
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 let mock: MockUpstream
 let s: Seeded
 let clients: WorkerClient[] = []
+
+/** `n` requests at once, each on its own connection (so they spread over the workers). */
+async function concurrently(url: string, n: number, path: string, proxyKey: string) {
+  const before = perWorker(await scrape(s.server))
+  const clients = Array.from({ length: n }, () => new Client(url))
+  try {
+    const answers = await Promise.all(clients.map(async (c) => {
+      const r = await c.request({ method: 'POST', path, headers: { 'authorization': `Bearer ${proxyKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }) })
+      await r.body.text()
+      return r.statusCode
+    }))
+    const after = perWorker(await scrape(s.server))
+    return { statuses: answers.sort(), workersHit: Object.keys(after).filter(w => after[w]! > (before[w] ?? 0)).sort() }
+  } finally { await Promise.all(clients.map(c => c.close())) }
+}
 
 const chat = (c: Pick<WorkerClient, 'call'>, group: string, proxyKey: string) =>
   c.call('POST', `/proxy/${group}/v1/chat/completions`, { headers: { authorization: `Bearer ${proxyKey}` }, body: { model: 'gpt-4o-mini', messages: [] } })
@@ -31,9 +48,10 @@ describe('WORKERS=2 without Redis', () => {
       [
         { name: 'w', channel: 'openai', upstreams: up, keys: KEYS },
         { name: 'ban', channel: 'openai', upstreams: up, keys: BAN_KEYS, config: { blacklist_threshold: 1 } },
+        { name: 'slow', channel: 'openai', upstreams: up, keys: [SLOW_KEY] },
       ],
       // The seed's readiness poll uses the last key: not the limited one, whose minute must start empty.
-      [{ name: 'probe' }, { name: 'limited', rpm: 10 }, { name: 'last' }],
+      [{ name: 'probe' }, { name: 'limited', rpm: 10 }, { name: 'two-at-once', maxConcurrency: 2 }, { name: 'last' }],
       { env: { WORKERS: '2' } },
     )
     clients = await pinned()
@@ -42,7 +60,7 @@ describe('WORKERS=2 without Redis', () => {
     for (const c of clients) await c.close()
     await s?.server.stop()
     await mock?.close()
-    for (const k of [...KEYS, ...BAN_KEYS]) expect(s?.server.output().includes(k)).toBe(false)
+    for (const k of [...KEYS, ...BAN_KEYS, SLOW_KEY]) expect(s?.server.output().includes(k)).toBe(false)
   })
 
   const pinned = () => clientPerWorker(s.server, 2, async (c) => { expect((await chat(c, 'w', s.proxyKeys[0]!)).status).toBe(200) })
@@ -121,6 +139,15 @@ describe('WORKERS=2 without Redis', () => {
     expect(statuses.filter(x => x === 429)).toHaveLength(6)
   })
 
+  it('a proxy key\'s concurrency limit holds across the workers', async () => {
+    mock.onKey(SLOW_KEY, { delayMs: 600 })
+    const { statuses, workersHit } = await concurrently(s.server.url, 6, '/proxy/slow/v1/chat/completions', s.proxyKeys[2]!)
+    expect(statuses).toEqual([200, 200, 429, 429, 429, 429])
+    // Both workers took requests (each counting alone would have let two through).
+    expect(workersHit).toEqual(['1', '2'])
+    mock.reset()
+  })
+
   it('a settings change made through one worker is in force on the other', async () => {
     const [a, b] = clients as [WorkerClient, WorkerClient]
     expect((await a.call('PATCH', '/api/settings', { headers: ADMIN, body: { cooldown_seconds: 321 } })).status).toBe(200)
@@ -171,10 +198,11 @@ describe('WORKERS=2 without Redis', () => {
     expect(after).toHaveLength(2)
     expect(after).not.toContain(before[0])
     expect(after).toContain(before[1])
+    for (let i = 0; i < 600 && !/worker \d replaced/.test(s.server.output()); i++) await sleep(100)
     clients = await pinned()
     expect(clients.map(c => c.worker)).toEqual(['1', '2'])
     expect(s.server.output()).toMatch(/exited with signal SIGKILL; its in-flight requests are lost; starting a replacement/)
-  }, 60_000)
+  }, 120_000)
 
   it('SIGTERM to the primary drains every worker and exits 0', async () => {
     for (const c of clients) await c.close()
@@ -182,5 +210,47 @@ describe('WORKERS=2 without Redis', () => {
     const pids = workerPids(s.server)
     expect(await s.server.stop()).toBe(0)
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow()
+  })
+})
+
+describe('WORKERS=2: MAX_CONCURRENT_REQUESTS', () => {
+  let mock2: MockUpstream
+  let t: Seeded
+  beforeAll(async () => {
+    mock2 = await startMockUpstream()
+    t = await startSeeded(
+      [{ name: 'slow', channel: 'openai', upstreams: [{ url: mock2.url, weight: 1 }], keys: [SLOW_KEY] }],
+      [{ name: 'wide', maxConcurrency: 100 }],
+      { env: { WORKERS: '2', MAX_CONCURRENT_REQUESTS: '3' } },
+    )
+  }, 60_000)
+  afterAll(async () => {
+    await t?.server.stop()
+    await mock2?.close()
+  })
+
+  it('is the limit of the instance, not of each worker', async () => {
+    mock2.onKey(SLOW_KEY, { delayMs: 600 })
+    const clients = Array.from({ length: 8 }, () => new Client(t.server.url))
+    try {
+      const statuses = await Promise.all(clients.map(async (c) => {
+        const r = await c.request({
+          method: 'POST', path: '/proxy/slow/v1/chat/completions',
+          headers: { 'authorization': `Bearer ${t.proxyKeys[0]}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+        })
+        await r.body.text()
+        return r.statusCode
+      }))
+      expect(statuses.filter(x => x === 200)).toHaveLength(3)
+      expect(statuses.filter(x => x === 429)).toHaveLength(5)
+    } finally { await Promise.all(clients.map(c => c.close())) }
+    // Freed again: the next requests get through.
+    mock2.reset()
+    const r = await fetch(`${t.server.url}/proxy/slow/v1/chat/completions`, {
+      method: 'POST', headers: { 'authorization': `Bearer ${t.proxyKeys[0]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+    })
+    expect(r.status).toBe(200)
   })
 })
