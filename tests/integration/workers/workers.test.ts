@@ -4,6 +4,7 @@ import { maskSecret } from '../../../shared/mask'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { parsePrometheus } from '../../support/prometheus'
 import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
+import { skipReason, testEnv } from '../../support/env'
 import { TEST_AUTH_KEY } from '../../support/server'
 import { clientPerWorker, perWorker, sample, scrape, workerPids, type WorkerClient } from '../../support/workers'
 
@@ -252,5 +253,35 @@ describe('WORKERS=2: MAX_CONCURRENT_REQUESTS', () => {
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
     })
     expect(r.status).toBe(200)
+  })
+})
+
+describe.skipIf(!testEnv.redisUrl)(`WORKERS=2 with Redis${testEnv.redisUrl ? '' : ` (skipped: ${skipReason.redis})`}`, () => {
+  let mock3: MockUpstream
+  let r: Seeded
+  beforeAll(async () => {
+    mock3 = await startMockUpstream()
+    r = await startSeeded(
+      [{ name: 'w', channel: 'openai', upstreams: [{ url: mock3.url, weight: 1 }], keys: KEYS }],
+      [{ name: 'probe' }, { name: 'limited', rpm: 6 }, { name: 'last' }],
+      { env: { WORKERS: '2', REDIS_DSN: testEnv.redisUrl, REDIS_KEY_PREFIX: `kg-workers-${process.pid}-${Date.now()}:` } },
+    )
+  }, 60_000)
+  afterAll(async () => {
+    await r?.server.stop()
+    await mock3?.close()
+  })
+
+  it('workers use Redis directly, as instances do, and still count a proxy key\'s minute exactly', async () => {
+    expect(r.server.output()).toMatch(/store: redis/)
+    expect(r.server.output()).not.toMatch(/store: ipc/)
+    if (Date.now() % 60_000 > 55_000) await sleep(60_000 - (Date.now() % 60_000) + 50)
+    const workers = await clientPerWorker(r.server, 2, async (c) => { expect((await chat(c, 'w', r.proxyKeys[0]!)).status).toBe(200) })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) for (const c of workers) statuses.push((await chat(c, 'w', r.proxyKeys[1]!)).status)
+      expect(statuses.filter(x => x === 200)).toHaveLength(6)
+      expect(statuses.filter(x => x === 429)).toHaveLength(4)
+    } finally { for (const c of workers) await c.close() }
   })
 })
