@@ -205,11 +205,16 @@ describe('WORKERS=2 without Redis', () => {
     expect(s.server.output()).toMatch(/exited with signal SIGKILL; its in-flight requests are lost; starting a replacement/)
   }, 120_000)
 
-  it('SIGTERM to the primary drains every worker and exits 0', async () => {
+  it('SIGTERM to the primary lets every worker finish its requests in flight, then exits 0', async () => {
+    mock.onKey(SLOW_KEY, { delayMs: 1000 })
+    const inFlight = clients.map(c => chat(c, 'slow', s.proxyKeys[0]!))
+    await sleep(300)
+    const pids = workerPids(s.server)
+    const stopped = s.server.stop()
+    expect((await Promise.all(inFlight)).map(r => r.status)).toEqual([200, 200])
     for (const c of clients) await c.close()
     clients = []
-    const pids = workerPids(s.server)
-    expect(await s.server.stop()).toBe(0)
+    expect(await stopped).toBe(0)
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow()
   })
 })
