@@ -12,8 +12,9 @@ import { CHAT_PATH, MODEL } from './targets.mjs'
 import { round } from './stats.mjs'
 
 export const WORKERS_TARGET = 1.15
-// `rate`: the fixed load both get (open loop), well under what one process serves here, so the
-// comparison is the cost of coordination and not of a saturated machine; wrk then finds each one's ceiling.
+// Each round: wrk at saturation (the check: CPU per request where every core is in use, which is
+// what scaling per core means), then a fixed open-loop `rate` well under one process's ceiling (for
+// information: at low load each process's own timers and wake-ups weigh more per request).
 const FULL = { warmupSeconds: 3, seconds: 6, rounds: 4, connections: 64, rate: 1000 }
 const QUICK = { warmupSeconds: 1, seconds: 3, rounds: 1, connections: 64, rate: 1000 }
 const PROJECTED_CORES = [4, 8, 16]
@@ -106,20 +107,20 @@ export async function workersPhase(mock, { quick }, log) {
       o.rps = Math.max(...o.saturated.map(x => x.rps))
       o.errors = [...o.paced, ...o.saturated].reduce((n, x) => n + x.errors, 0)
     }
-    out.ratio = round(out[2].cpuUsPerReq / out[1].cpuUsPerReq, 3)
-    out.saturatedRatio = round(out[2].saturatedCpuUsPerReq / out[1].saturatedCpuUsPerReq, 3)
-    const perCore = 1e6 / out[2].cpuUsPerReq
+    out.ratio = round(out[2].saturatedCpuUsPerReq / out[1].saturatedCpuUsPerReq, 3)
+    out.pacedRatio = round(out[2].cpuUsPerReq / out[1].cpuUsPerReq, 3)
+    const perCore = 1e6 / out[2].saturatedCpuUsPerReq
     out.projection = {
-      basis: `WORKERS=2 CPU per request at ${cfg.rate} req/s (primary included); upstream and clients on other machines`,
+      basis: 'WORKERS=2 CPU per request at saturation (primary included); upstream and clients on other machines',
       rpsPerCore: round(perCore, 0),
       ...Object.fromEntries(PROJECTED_CORES.map(n => [`cores${n}`, round(perCore * n, 0)])),
     }
     const errors = out[1].errors + out[2].errors
     out.checks = [
-      { name: `WORKERS=2: CPU per request / WORKERS=1 at ${cfg.rate} req/s`, value: out.ratio, limit: `≤ ${WORKERS_TARGET}`, pass: out.ratio <= WORKERS_TARGET },
+      { name: 'WORKERS=2: CPU per request / WORKERS=1 (saturated)', value: out.ratio, limit: `≤ ${WORKERS_TARGET}`, pass: out.ratio <= WORKERS_TARGET },
       { name: 'WORKERS=1 and 2: errors', value: errors, limit: '0', pass: errors === 0 },
     ]
-    log(`  WORKERS=2 / WORKERS=1 CPU per request: ${out.ratio} at ${cfg.rate} req/s, ${out.saturatedRatio} saturated (${out[1].rps} vs ${out[2].rps} req/s); projected ${out.projection.rpsPerCore} req/s per core, ${PROJECTED_CORES.map(n => `${n} cores ${out.projection[`cores${n}`]}`).join(', ')}`)
+    log(`  WORKERS=2 / WORKERS=1 CPU per request: ${out.ratio} saturated (${out[1].rps} vs ${out[2].rps} req/s), ${out.pacedRatio} at ${cfg.rate} req/s; projected ${out.projection.rpsPerCore} req/s per core, ${PROJECTED_CORES.map(n => `${n} cores ${out.projection[`cores${n}`]}`).join(', ')}`)
     return out
   } finally {
     for (const inst of instances) await inst.kg.stop()

@@ -15,7 +15,7 @@ type Granted = { kg: 'slots:granted'; id: number; n: number }
 type Return = { kg: 'slots:return'; name: string; n: number; reclaim?: number }
 type Reclaim = { kg: 'slots:reclaim'; name: string; reclaim: number }
 
-/** How many slots a worker borrows at once, and keeps spare at most: a small share of the limit. */
+/** How many slots a worker borrows at once (it keeps up to two such batches spare): a small share of the limit. */
 export function batchFor(limit: number, workers: number) {
   return Math.max(1, Math.floor(limit / (workers * 16)))
 }
@@ -77,6 +77,8 @@ export function createSlotClient(primary: IpcPort, workers: number): SharedSlots
       const s = held.get(name)
       if (!s || s.used <= 0) return
       s.used--
+      // Handed back only past two batches spare, down to one: a load that moves within a batch sends nothing.
+      if (s.held - s.used <= 2 * s.batch) return
       const extra = s.held - s.used - s.batch
       if (extra > 0) {
         s.held -= extra

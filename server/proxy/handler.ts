@@ -90,7 +90,10 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
       userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
-    if (slots) keySlot = await takeKeySlot(slots, pk, engine.proxyKeySlots)
+    if (slots) {
+      const taking = takeKeySlot(slots, pk, engine.proxyKeySlots)
+      keySlot = typeof taking === 'string' ? taking : await taking
+    }
     const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)
     if (admitting) await admitting
     const c = ctx
