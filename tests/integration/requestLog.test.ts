@@ -118,7 +118,8 @@ for (const target of targets) {
       const r = rows[1]
       const got = {
         status: r.status, success: Number(r.success), type: r.type, stream: Number(r.stream), ttft: r.ttft_ms, error: r.error,
-        req: r.request_body, path: r.path, masked: r.key_masked, requestId: r.request_id, cost: Number(r.cost), apis: [r.client_api, r.channel_api],
+        req: r.request_body, path: r.path, masked: r.key_masked,
+        requestId: r.request_id, cost: Number(r.cost), apis: [r.client_api, r.channel_api],
       }
       expect(got).toEqual({
         status: 429, success: 0, type: 'retry', stream: 1, ttft: 35, error: 'rate limited', req: '{"model":"gpt-4o"}',
