@@ -185,9 +185,21 @@ describe('WORKERS=2 without Redis', () => {
     expect(task).toMatchObject({ state: 'done', processed: 2000, total: 2000 })
   })
 
-  it('a worker that dies is replaced, and the instance keeps serving', async () => {
+  it('a worker that dies is replaced, its requests in flight are the only ones lost, and the instance keeps serving', async () => {
     const before = workerPids(s.server)
-    process.kill(before[0]!, 'SIGKILL')
+    // Which process is worker 1: each worker logs its number and pid when ready.
+    const pidOf = (slot: string) => Number([...s.server.output().matchAll(new RegExp(`worker ${slot} \\(pid (\\d+)\\) ready`, 'g'))].at(-1)?.[1])
+    const dying = pidOf('1')
+    expect(before.sort()).toEqual([dying, pidOf('2')].sort())
+    mock.onKey(SLOW_KEY, { delayMs: 1500 })
+    const [one, two] = clients as [WorkerClient, WorkerClient]
+    const onDying = chat(one, 'slow', s.proxyKeys[0]!).then(r => r.status, () => 'lost')
+    const onSurvivor = chat(two, 'slow', s.proxyKeys[0]!).then(r => r.status, () => 'lost')
+    await sleep(300)
+    process.kill(dying, 'SIGKILL')
+    expect(await onDying).toBe('lost')
+    expect(await onSurvivor).toBe(200)
+    mock.reset()
     for (const c of clients) await c.close()
     let samples = await scrape(s.server)
     for (let i = 0; i < 300 && (sample(samples, 'keygate_worker_replacements_total') !== 1 || sample(samples, 'keygate_workers') !== 2); i++) {
@@ -197,8 +209,8 @@ describe('WORKERS=2 without Redis', () => {
     expect(sample(samples, 'keygate_worker_replacements_total')).toBe(1)
     const after = workerPids(s.server)
     expect(after).toHaveLength(2)
-    expect(after).not.toContain(before[0])
-    expect(after).toContain(before[1])
+    expect(after).not.toContain(dying)
+    expect(after).toContain(pidOf('2'))
     for (let i = 0; i < 600 && !/worker \d replaced/.test(s.server.output()); i++) await sleep(100)
     clients = await pinned()
     expect(clients.map(c => c.worker)).toEqual(['1', '2'])
