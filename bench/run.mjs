@@ -3,7 +3,7 @@
 // figure as a ratio against the reference or the direct path of the same run (PASS/FAIL), and
 // writes JSON to bench/results/. Every child process is stopped by PID at the end, on failure
 // and on Ctrl-C. See bench/README.md.
-//   npm run bench                 full run, about 8 minutes, exits 1 when a target is missed
+//   npm run bench                 full run, about 11 minutes, exits 1 when a target is missed
 //   npm run bench -- --quick      about a minute, smaller phases, no timing checks, assertions off (CI smoke)
 //   options: --no-assert  --stand-in (reference proxies in Keygate's place)  --profile (node --cpu-prof)
 //            --phases throughput,latency,streaming,slow,keys,workers,checks  --keys N

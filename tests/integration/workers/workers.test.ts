@@ -16,6 +16,7 @@ import { clientPerWorker, perWorker, sample, scrape, workerPids, type WorkerClie
 const KEYS = ['sk-workers-upstream-key-aaaaaa-0001', 'sk-workers-upstream-key-bbbbbb-0002', 'sk-workers-upstream-key-cccccc-0003']
 const BAN_KEYS = ['sk-workers-ban-key-dddddd-0004', 'sk-workers-ban-key-eeeeee-0005']
 const SLOW_KEY = 'sk-workers-slow-key-ffffff-0006'
+const RPM_KEY = 'sk-workers-rpm-key-gggggg-0007'
 const ADMIN = { authorization: `Bearer ${TEST_AUTH_KEY}` }
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
@@ -50,6 +51,7 @@ describe('WORKERS=2 without Redis', () => {
         { name: 'w', channel: 'openai', upstreams: up, keys: KEYS },
         { name: 'ban', channel: 'openai', upstreams: up, keys: BAN_KEYS, config: { blacklist_threshold: 1 } },
         { name: 'slow', channel: 'openai', upstreams: up, keys: [SLOW_KEY] },
+        { name: 'keyrpm', channel: 'openai', upstreams: up, keys: [RPM_KEY], config: { key_rpm: 3 } },
       ],
       // The seed's readiness poll uses the last key: not the limited one, whose minute must start empty.
       [{ name: 'probe' }, { name: 'limited', rpm: 10 }, { name: 'two-at-once', maxConcurrency: 2 }, { name: 'last' }],
@@ -61,7 +63,7 @@ describe('WORKERS=2 without Redis', () => {
     for (const c of clients) await c.close()
     await s?.server.stop()
     await mock?.close()
-    for (const k of [...KEYS, ...BAN_KEYS, SLOW_KEY]) expect(s?.server.output().includes(k)).toBe(false)
+    for (const k of [...KEYS, ...BAN_KEYS, SLOW_KEY, RPM_KEY]) expect(s?.server.output().includes(k)).toBe(false)
   })
 
   const pinned = () => clientPerWorker(s.server, 2, async (c) => { expect((await chat(c, 'w', s.proxyKeys[0]!)).status).toBe(200) })
@@ -138,6 +140,15 @@ describe('WORKERS=2 without Redis', () => {
     for (let i = 0; i < 8; i++) for (const c of clients) statuses.push((await chat(c, 'w', s.proxyKeys[1]!)).status)
     expect(statuses.filter(x => x === 200)).toHaveLength(10)
     expect(statuses.filter(x => x === 429)).toHaveLength(6)
+  })
+
+  it('an upstream key\'s requests per minute (key_rpm) are counted exactly across the workers', async () => {
+    if (Date.now() % 60_000 > 55_000) await sleep(60_000 - (Date.now() % 60_000) + 50)
+    mock.reset()
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) for (const c of clients) statuses.push((await chat(c, 'keyrpm', s.proxyKeys[0]!)).status)
+    expect(statuses.filter(x => x === 200)).toHaveLength(3)
+    expect(mock.keysUsed().filter(k => k === RPM_KEY)).toHaveLength(3)
   })
 
   it('a proxy key\'s concurrency limit holds across the workers', async () => {
