@@ -271,9 +271,11 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     res.end()
   }
 
-  function responseObject(model: string, text: string) {
+  /** Each answer of the Responses API gets its own id, as OpenAI's do (sticky-key tests follow them). */
+  let responses = 0
+  function responseObject(model: string, text: string, id = `resp_mock${++responses}`) {
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
-    return { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
+    return { id, object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
   }
 
   function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any): { data: string; content: boolean }[] {
