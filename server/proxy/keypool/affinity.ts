@@ -31,27 +31,26 @@ const bucketOf = (keyId: number) => mix(keyId ^ 0x5bd1e995) % BUCKETS
 export type AffinitySeeds = { bucket: number; key: number }
 
 export class AffinityIndex {
+  /** Each key knows its index in its bucket (`affinitySlot`), so removal is a swap. */
   private readonly buckets: PoolKey[][] = Array.from({ length: BUCKETS }, () => [])
-  /** Where each key sits in its bucket (swap-remove). */
-  private readonly slots = new Map<PoolKey, number>()
   private readonly scores = new Float64Array(BUCKETS)
 
   constructor(keys: Iterable<PoolKey>) { for (const k of keys) this.add(k) }
 
   add(k: PoolKey) {
-    if (this.slots.has(k)) return
+    if (k.affinitySlot >= 0) return
     const b = this.buckets[bucketOf(k.id)]!
-    this.slots.set(k, b.length)
+    k.affinitySlot = b.length
     b.push(k)
   }
 
   delete(k: PoolKey) {
-    const i = this.slots.get(k)
-    if (i === undefined) return
+    const i = k.affinitySlot
+    if (i < 0) return
     const b = this.buckets[bucketOf(k.id)]!
     const last = b.pop()!
-    this.slots.delete(k)
-    if (last !== k) { b[i] = last; this.slots.set(last, i) }
+    k.affinitySlot = -1
+    if (last !== k) { b[i] = last; last.affinitySlot = i }
   }
 
   /** The conversation's key: the first in its order that `usable` accepts, or null after MAX_BUCKET_PROBES buckets. */
