@@ -105,10 +105,15 @@ describe('sticky keys', () => {
     const turns = [await turn()]
     const cooling = OA.slice(0, 2)
     for (const k of cooling) mock.onKey(k, { status: 429, headers: { 'retry-after': '3' } })
-    const cooledAt = Date.now()
     turns.push(await turn(), await turn())
     for (const k of cooling) mock.onKey(k, {})
-    await sleep(Math.max(0, cooledAt + 3300 - Date.now()))
+    // On a slow machine a cooldown may have run out and started again during those turns: wait for
+    // the last one (key states reach the database within 500 ms).
+    await sleep(800)
+    const rows = await keyRows(s.server, s.groupIds.oa!)
+    const coolingRows = rows.filter((r: any) => cooling.some(k => r.masked === maskSecret(k)))
+    const until = Math.max(...coolingRows.map((r: any) => Number(r.cooldownUntil ?? 0)))
+    await sleep(Math.max(0, until - Date.now()) + 300)
     turns.push(await turn(), await turn())
     let hops = 0, transitions = 0
     const hopped = new Set<number>()
