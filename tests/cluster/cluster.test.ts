@@ -139,6 +139,19 @@ describe.skipIf(missing.length > 0)(`cluster recipe: nginx, three instances, Mar
     expect(rows.map(x => x.ip)).toEqual(['127.0.0.1'])
   })
 
+  it('the console works through nginx: a session from one instance, a change from the console\'s own origin on another', async () => {
+    const login = await fetch(`${nginx.url}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'origin': nginx.url }, body: JSON.stringify({ authKey: 'test-admin-key-0123456789' }),
+    })
+    expect(login.status).toBe(200)
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    const patch = (origin: string) => fetch(`${nginx.url}/api/settings`, {
+      method: 'PATCH', headers: { cookie, origin, 'content-type': 'application/json' }, body: JSON.stringify({ app_url: nginx.url }),
+    })
+    for (let i = 0; i < 3; i++) expect((await patch(nginx.url)).status).toBe(200)
+    expect((await patch('https://evil.example')).status).toBe(403)
+  })
+
   it('a key banned through one instance is skipped by all within 1 s', async () => {
     const traffic = steadyTraffic(nginx.url, proxyKey)
     await sleep(500)
