@@ -11,7 +11,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
-import { recordingTap, resolveOwner, stickyKey, stickyRequest } from './sticky'
+import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -104,7 +104,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   groups: for (const g of candidates) {
     while (attempts < maxAttempts && !ctx.clientGone) {
       const now = Date.now()
-      const target = pickTarget(g, now)
+      const target = (sticky && stickyMember(sticky, g, now)) || pickTarget(g, now)
       if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
       const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))

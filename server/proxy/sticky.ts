@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { JsonBody } from './channels'
 import type { RequestContext } from './context'
-import type { AffinitySeeds } from './keypool/affinity'
+import { mix, type AffinitySeeds } from './keypool/affinity'
 import type { PoolKey } from './keypool/types'
 import type { GroupRuntime } from './registry'
 import type { UsageTap } from './usage'
@@ -93,6 +93,26 @@ export async function resolveOwner(ctx: RequestContext, sticky: Sticky, candidat
   sticky.owner = { groupId: Number(m[1]), keyId: Number(m[2]) }
   const i = candidates.findIndex(g => g.row.id === sticky.owner!.groupId || g.subGroups.some(s => s.group.row.id === sticky.owner!.groupId))
   return i <= 0 ? candidates : [candidates[i]!, ...candidates.slice(0, i), ...candidates.slice(i + 1)]
+}
+
+/**
+ * An aggregate's member for this request: the owner's, else the hint's by weighted rendezvous over
+ * the members that have a usable key (so a conversation stays in one member as it stays on one
+ * key); null when nothing pins it (the caller rotates by weight).
+ */
+export function stickyMember(sticky: Sticky, g: GroupRuntime, now: number): GroupRuntime | null {
+  if (g.row.type !== 'aggregate') return null
+  let best: GroupRuntime | null = null
+  let top = -1
+  for (const s of g.subGroups) {
+    const m = s.group
+    if (s.weight <= 0 || !m.row.enabled || !m.pool.hasUsable(now)) continue
+    if (sticky.owner?.groupId === m.row.id) return m
+    if (!sticky.seeds) continue
+    const score = s.weight / -Math.log((mix(sticky.seeds.bucket ^ mix(m.row.id)) + 0.5) / 4294967296)
+    if (score > top) { top = score; best = m }
+  }
+  return best
 }
 
 /**

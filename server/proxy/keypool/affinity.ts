@@ -17,7 +17,7 @@ const BUCKETS = 1024
 const MAX_BUCKET_PROBES = 32
 
 /** murmur3's 32-bit finaliser: every input bit moves every output bit. */
-function mix(h: number): number {
+export function mix(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13

@@ -14,6 +14,8 @@ import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
 const OA = Array.from({ length: 20 }, (_, i) => `sk-sticky-openai-${String(i).padStart(3, '0')}-abcdefgh${i}`)
 const AN = Array.from({ length: 5 }, (_, i) => `sk-ant-sticky-${i}-abcdefghijklmnop${i}`)
 const GE = Array.from({ length: 5 }, (_, i) => `AIza-sticky-gemini-${i}-abcdefghijk${i}`)
+const M1 = ['sk-sticky-m1-a-abcdefghijkl', 'sk-sticky-m1-b-abcdefghijkl', 'sk-sticky-m1-c-abcdefghijkl']
+const M2 = ['sk-sticky-m2-a-abcdefghijkl', 'sk-sticky-m2-b-abcdefghijkl', 'sk-sticky-m2-c-abcdefghijkl']
 let mock: MockUpstream
 let s: Seeded
 let pk = ''
@@ -28,6 +30,9 @@ beforeAll(async () => {
     { name: 'ge', channel: 'gemini', upstreams: [{ url: mock.url, weight: 1 }], models: ['gemini-2.0-flash'], keys: GE },
     { name: 'sub', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], models: [], keys: ['sk-sticky-sub-key-0000-abcdefghijk'] },
     { name: 'agg', channel: 'openai', type: 'aggregate', models: ['gpt-agg'], subGroups: [{ name: 'sub', weight: 1 }] },
+    { name: 'm1', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], models: [], keys: M1 },
+    { name: 'm2', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], models: [], keys: M2 },
+    { name: 'agg2', channel: 'openai', type: 'aggregate', models: ['gpt-agg2'], subGroups: [{ name: 'm1', weight: 1 }, { name: 'm2', weight: 1 }] },
   ], [{ name: 'all' }, { name: 'agg-only', groups: ['agg'] }])
   ;[pk, aggOnly] = s.proxyKeys as [string, string]
 })
@@ -57,6 +62,17 @@ describe('sticky keys', () => {
     mock.reset()
     for (let i = 0; i < 6; i++) await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [] })
     expect(new Set(mock.keysUsed()).size).toBe(6)
+  })
+
+  it('an aggregate keeps a conversation in one member and on one key', async () => {
+    for (const conv of ['one', 'two', 'three', 'four']) {
+      mock.reset()
+      for (let i = 0; i < 6; i++) await openai().chat.completions.create({ model: 'gpt-agg2', messages: [] }, { headers: { 'x-keygate-affinity': conv } })
+      expect(new Set(mock.keysUsed()).size).toBe(1)
+    }
+    mock.reset()
+    for (let i = 0; i < 6; i++) await openai().chat.completions.create({ model: 'gpt-agg2', messages: [] })
+    expect(new Set(mock.keysUsed()).size).toBeGreaterThan(2)
   })
 
   it('OpenAI prompt_cache_key, Anthropic metadata.user_id and Gemini cachedContent pin too', async () => {
