@@ -3,6 +3,7 @@ import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
+import { wantsExplanation } from './explain'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
@@ -10,6 +11,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -47,6 +49,7 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     error: f.error === null ? null : redactSecret(f.error, f.key.secret), ip: ctx.ip, userAgent: ctx.userAgent,
     requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
+    requestId: ctx.requestId, cost: 0, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
   })
 }
 
@@ -90,6 +93,9 @@ function pickTarget(g: GroupRuntime, now: number, spent: Set<GroupRuntime>): Gro
  */
 export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
+  const explain = wantsExplanation(ctx.res, ctx.pk, ctx.req.headers['x-keygate-explain'])
+  const sticky = stickyRequest(ctx)
+  if (sticky) candidates = await resolveOwner(ctx, sticky, candidates)
   const metrics = engine.metrics
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
   let failure: Failure | null = null
@@ -101,11 +107,15 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   groups: for (const g of candidates) {
     while (!ctx.clientGone) {
       const now = Date.now()
-      const target = pickTarget(g, now, spent)
-      if (!target) break
+      // A sticky member is preferred until its own budget is spent, like any other target.
+      const member = sticky ? stickyMember(sticky, g, now) : null
+      const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
+      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
-      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
+      const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
+        || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
       if (!key) {
+        explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
         spent.add(target)
@@ -117,6 +127,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const made = (attemptsBy.get(target) ?? 0) + 1
       attemptsBy.set(target, made)
       if (made > s.settings.max_retries) spent.add(target)
+      sticky?.tried.add(key.id)
+      explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
       const headers = { ...baseHeaders }
@@ -134,9 +146,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const attempt = new UpstreamAttempt(ctx.res, () => {
         // A usable answer: from here on the client receives bytes, so this attempt is final.
         recordSuccess(target.pool, key, engine.sink)
+        const tap = target.channel.dialect(prepared.path).usageTap()
         return {
           dialect: ctx.dialect, stream: prepared.stream,
-          tap: target.channel.dialect(prepared.path).usageTap(),
+          tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
           filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
@@ -157,6 +170,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
         metrics.attempt({ group: target.row.name, outcome: 'retry' })
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: ${timedOut ? 'timeout' : 'unreachable'}`)
         failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
@@ -174,6 +188,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: HTTP ${status}`)
         if (!refusesRequest(status, verdict) && s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }
