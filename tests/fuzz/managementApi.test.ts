@@ -187,7 +187,7 @@ describe('management API fuzzing', () => {
       const after = snapshot()
       expect(after, `a refused batch changed the database: ${JSON.stringify(batch.map(c => `${c.method} ${c.path}`))}`).toBe(before)
       checkedBatches++
-    }), fuzzParams(Math.ceil(RUNS / BATCH)))
+    }), fuzzParams<[Case[]]>(Math.ceil(RUNS / BATCH)))
     expect(sent).toBeGreaterThanOrEqual(RUNS)
     // The database check must have had teeth: most batches were refused outright.
     expect(checkedBatches).toBeGreaterThan(Math.ceil(RUNS / BATCH) / 2)

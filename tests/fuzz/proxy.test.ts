@@ -244,7 +244,7 @@ describe('proxy fuzzing', () => {
         + ` body=${(c.body ?? '').slice(0, 200)}: ${problem}`).toBe(null)
       })
       expect(s.server.process.exitCode).toBe(null)
-    }), fuzzParams(Math.ceil(RUNS / BATCH)))
+    }), fuzzParams<[Case[]]>(Math.ceil(RUNS / BATCH)))
     expect(sent).toBeGreaterThanOrEqual(RUNS)
     console.log(`proxy fuzz: ${sent} requests, ${relayed} relayed from the upstream, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
     // The generated requests must reach the upstream often enough for the key check to mean something.
