@@ -110,7 +110,11 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       // A sticky member is preferred until its own budget is spent, like any other target.
       const member = sticky ? stickyMember(sticky, g, now) : null
       const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
-      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
+      if (!target) {
+        // Spent for this request (its budget used, or its keys found unusable and named already) is not "no usable key".
+        if (!spent.has(g) && !g.subGroups.some(m => spent.has(m.group))) explain?.skip(`${g.row.name}: no usable key`)
+        break
+      }
       const s = settingsOf(target, engine.settings)
       const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
         || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
