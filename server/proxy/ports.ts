@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { KeyTestResult } from '../../shared/schemas/keys'
+import type { RouteExplanation, RouteQuery } from '../../shared/schemas/route'
 import type { SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow, RequestLogRow } from '../../shared/types/rows'
 import type { Logger } from '../logger'
@@ -143,6 +144,8 @@ export interface ProxyEngine {
   handle(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void>
   /** Sends the group's channel-specific validation request with `key`. The error text never contains the key. */
   validateKey(group: GroupRow, key: string, opts?: { timeoutMs?: number }): Promise<KeyTestResult>
+  /** Which groups a unified-route request would go to, and why (GET /api/route); null when the proxy key id is unknown. */
+  explainRoute(q: RouteQuery): RouteExplanation | null
   /** Keys by state for every standard group, by group name (read at each metrics scrape). */
   keyCounts(): Record<string, Record<KeyStatus, number>>
   /** Stops following changes, writes back pending key states, closes upstream connections. */
