@@ -94,7 +94,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
 
   const engine: Engine = {
     registry, proxyKeys, sink, store, log, settings: deps.settings, requestLog: deps.requestLog, metrics: deps.metrics,
-    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0,
+    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0, slots: deps.slots,
     bodyLimits: {
       maxBytes: options.maxRequestBodyBytes, timeoutMs: options.requestBodyTimeoutMs, budget: new BodyBudget(options.maxBufferedBodyBytes),
     },

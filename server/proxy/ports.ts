@@ -105,6 +105,16 @@ export type EngineOptions = {
   outboundProxy: { http: string; https: string; noProxy: string }
 }
 
+/**
+ * Concurrency limits shared with the other processes of this instance (WORKERS > 1, see
+ * server/cluster/slots.ts); absent in a single process, where the engine counts by itself.
+ */
+export interface SharedSlots {
+  /** Takes a slot of `name` under `limit` across the instance: true when taken. Synchronous while this process holds a spare one. */
+  take(name: string, limit: number): boolean | Promise<boolean>
+  give(name: string): void
+}
+
 export type EngineDeps = {
   data: EngineData
   changes: ChangeFeed
@@ -114,6 +124,8 @@ export type EngineDeps = {
   secrets: KeySecrets
   /** Cross-instance key state messages and per-minute counters (Redis in a cluster). */
   store: Store
+  /** Set with WORKERS > 1: MAX_CONCURRENT_REQUESTS and proxy-key concurrency then hold across workers. */
+  slots?: SharedSlots
   log: Logger
   options: EngineOptions
   /**
