@@ -12,6 +12,7 @@ import { createGroupService, type GroupService } from '../services/groups'
 import { createEngineData, createKeyService, type KeyCipher, type KeyService } from '../services/keys'
 import { startLogRetention } from '../services/logRetention'
 import { createMetrics, type Metrics } from '../services/metrics'
+import { createPriceService, seedModelPrices, type PriceService } from '../services/prices'
 import { createRequestLog, type RequestLog } from '../services/requestLog'
 import type { Settings } from '../services/settings'
 import { createTaskRunner, type TaskRunner } from '../services/tasks'
@@ -50,6 +51,7 @@ export type Keygate = {
   groups: GroupService
   keys: KeyService
   consumerKeys: ConsumerKeyService
+  prices: PriceService
   /** Tears everything down in reverse order of building; the request log is written out after the engine stopped. */
   close(): Promise<void>
 }
@@ -90,6 +92,7 @@ export async function createKeygate(
     const sessions = createSessions(store)
     const authLimiter = createAuthLimiter(store)
 
+    await seedModelPrices(db, log)
     const engine = await (opts.createEngine ?? createProxyEngine)({
       data: createEngineData(db),
       changes: { subscribe: changes.subscribe },
@@ -117,7 +120,10 @@ export async function createKeygate(
     metrics.observeKeyStates(() => engine.keyCounts())
 
     const groups = createGroupService({ db, changes, settings })
-    const consumerKeys = createConsumerKeyService({ db, cipher, changes })
+    const consumerKeys = createConsumerKeyService({
+      db, cipher, changes, counters: id => engine.proxyKeyCounters(id), timeZone: () => settings.current().budget_time_zone,
+    })
+    const prices = createPriceService({ db, changes })
     const keys = createKeyService({
       db, cipher, changes, settings, tasks, log,
       validate: (group, key, o) => engine.validateKey(group, key, o),
@@ -132,7 +138,7 @@ export async function createKeygate(
     const keygate: Keygate = {
       config, authKey: secrets.authKey, instanceId, log, lifecycle,
       db, store, cipher, changes, settings, metrics, requestLog, tasks, sessions, authLimiter,
-      engine, groups, keys, consumerKeys,
+      engine, groups, keys, consumerKeys, prices,
       close: () => teardown.run(),
     }
     lifecycle.markReady(keygate)

@@ -6,6 +6,8 @@ import type { KeyStateSink } from './keypool/transitions'
 import type { EngineMetrics, EngineOptions, RequestLogSink, SettingsSource } from './ports'
 import type { ProxyKeyTable } from './proxyKeys'
 import type { GroupRegistry } from './registry'
+import type { ConsumerLimits } from './limits/consumer'
+import type { PriceTable } from './limits/prices'
 
 /** The engine's long-lived state, built once by createProxyEngine and read by every request. */
 export type Engine = {
@@ -27,6 +29,10 @@ export type Engine = {
   bodyLimits: BodyLimits
   /** Slots a proxy key without its own maxConcurrency may hold. */
   proxyKeySlots: number
+  /** Proxy keys' rpm, tpm and budgets, counted in the Store. */
+  limits: ConsumerLimits
+  /** The price table in force (replaced on a 'prices' notice). */
+  prices: { current: PriceTable }
   /** The id every attempt of one client request shares in the request log. */
   newRequestId: (time: number) => string
 }

@@ -10,6 +10,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { usageCost } from './limits/accounting'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -37,6 +38,7 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
   const end = Date.now()
   const logBody = settingsOf(f.target, ctx.engine.settings).settings.request_log_body
   const u = f.usage ?? NO_USAGE
+  const cost = f.usage ? usageCost(ctx, f.target, f.prepared, f.usage, end) : 0
   ctx.engine.requestLog.record({
     time: f.attemptStarted, groupId: f.target.row.id, groupName: f.target.row.name, parentGroupId: f.parent?.row.id ?? null,
     keyId: f.key.id, keyMasked: f.key.masked, proxyKeyId: ctx.pk.row.id, model: f.prepared.model, upstreamModel: f.prepared.upstreamModel,
@@ -47,7 +49,7 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     error: f.error === null ? null : redactSecret(f.error, f.key.secret), ip: ctx.ip, userAgent: ctx.userAgent,
     requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
-    requestId: ctx.requestId, cost: 0, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
+    requestId: ctx.requestId, cost, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
   })
 }
 
