@@ -10,6 +10,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { isPaced, pickPacedKey, releasePacedKey } from './keypool/pacing'
 import { usageCost } from './limits/accounting'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
@@ -33,6 +34,7 @@ type LogFields = {
 }
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }
+const tokensOf = (u: Usage | null) => (u ? u.promptTokens + u.completionTokens : 0)
 
 function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
   const end = Date.now()
@@ -51,21 +53,6 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
     requestId: ctx.requestId, cost, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
   })
-}
-
-/** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
-async function nextKeyUnderRpm(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
-  const bound = g.pool.usableCount + 1
-  for (let i = 0; i < bound; i++) {
-    const k = g.pool.next(now)
-    if (!k) return null
-    const minute = Math.floor(now / 60_000)
-    let n = 0
-    try { n = await ctx.engine.store.incr(`key-rpm:${k.id}:${minute}`, 1, 61_000) } catch {}
-    if (n <= keyRpm) return k
-    g.pool.park(k, (minute + 1) * 60_000)
-  }
-  return null
 }
 
 /**
@@ -97,6 +84,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   let attempts = 0
   let failure: Failure | null = null
   let nearestWake: number | null = null
+  /** Keys were there but all at their pacing limits: 429, not 503. */
+  let pacedOut = false
 
   groups: for (const g of candidates) {
     while (attempts < maxAttempts && !ctx.clientGone) {
@@ -104,8 +93,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const target = pickTarget(g, now)
       if (!target) break
       const s = settingsOf(target, engine.settings)
-      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
+      const paced = isPaced(s.settings)
+      const key = paced ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone) : target.pool.next(now)
       if (!key) {
+        if (paced && (target.pool.parkedCount || target.pool.heldCount)) pacedOut = true
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
         if (target === g) break
@@ -151,6 +142,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         outcome = await attempt.done
       } catch (err) {
         clearTimeout(timer)
+        if (paced) releasePacedKey(engine.pacing, target.pool, key, s.settings, 0)
         if (ctx.clientGone) return clientClosed(ctx, log)
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
@@ -159,6 +151,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         continue
       }
       clearTimeout(timer)
+      if (paced) releasePacedKey(engine.pacing, target.pool, key, s.settings, outcome.kind === 'refused' ? 0 : tokensOf(outcome.usage))
 
       if (outcome.kind === 'refused') {
         const { status, headers: resHeaders, text } = outcome
@@ -203,6 +196,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
     return
   }
   const retryAfter = nearestWake !== null ? Math.max(1, (nearestWake - Date.now()) / 1000) : undefined
+  if (pacedOut) throw new ProxyError(429, 'every upstream key of this group is at its pacing limit (key_rpm, key_tpm, key_concurrency or key_daily_requests); retry later', 'rate_limit_exceeded', retryAfter ?? 1)
   throw new ProxyError(503, 'no upstream key is available right now; try again later', 'no_available_key', retryAfter)
 }
 

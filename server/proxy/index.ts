@@ -108,7 +108,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     },
     proxyKeySlots: Math.max(1, Math.floor(options.proxyKeyMaxShare * options.maxConcurrentRequests)),
     newRequestId: createLogIds(),
-    limits, prices,
+    limits, prices, pacing: { store, clock: limits.clock },
   }
 
   return {
