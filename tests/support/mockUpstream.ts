@@ -37,6 +37,8 @@ export type Behaviour = {
    * echoes the field's name (`Unrecognized request argument supplied: billing_x`).
    */
   rejectUnknownFields?: boolean
+  /** Anthropic answers: report this many cache-write input tokens (`cache_creation_input_tokens`) besides MOCK_USAGE. */
+  cacheWriteTokens?: number
   /** Apply this many times, then behave normally again. */
   times?: number
 }
@@ -242,7 +244,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     const isStream = flavour === 'gemini' ? path.endsWith(':streamGenerateContent') : rec.json?.stream === true
     if (!isStream) {
       if (flavour === 'anthropic') {
-        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
+        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } })
       }
       if (flavour === 'gemini') {
         return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
@@ -253,7 +255,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
     res.flushHeaders()
-    const events = streamEvents(flavour, path, model, pieces, rec.json)
+    const events = streamEvents(flavour, path, model, pieces, rec.json, b)
     let contentSent = 0
     for (const ev of events) {
       if (ev.content) {
@@ -276,12 +278,12 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     return { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
   }
 
-  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any): { data: string; content: boolean }[] {
+  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any, b: Behaviour = {}): { data: string; content: boolean }[] {
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {
       return [
-        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
+        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } } }, 'message_start'), content: false },
         { data: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
         ...pieces.map(t => ({ data: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
         { data: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },
