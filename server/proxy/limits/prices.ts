@@ -45,9 +45,11 @@ export class PriceTable {
  */
 export function costOf(u: Usage, price: ModelPrice | null, multiplier: number): number {
   if (!price) return 0
-  const cached = Math.max(0, u.cachedTokens)
-  const written = Math.max(0, u.cacheWriteTokens ?? 0)
-  const uncached = Math.max(0, u.promptTokens - cached - written)
+  // Parts never exceed the whole, whatever an upstream reports.
+  const prompt = Math.max(0, u.promptTokens)
+  const cached = Math.min(prompt, Math.max(0, u.cachedTokens))
+  const written = Math.min(prompt - cached, Math.max(0, u.cacheWriteTokens ?? 0))
+  const uncached = prompt - cached - written
   const usd = (uncached * price.input + cached * price.cachedInput + written * price.cacheWrite + Math.max(0, u.completionTokens) * price.output) / 1e6
   const m = Number.isFinite(multiplier) && multiplier >= 0 ? multiplier : 1
   return usd * m
