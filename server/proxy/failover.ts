@@ -94,7 +94,9 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       if (!target) break
       const s = settingsOf(target, engine.settings)
       const paced = isPaced(s.settings)
-      const key = paced ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone) : target.pool.next(now)
+      const key = paced
+        ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone)
+        : target.pool.next(now)
       if (!key) {
         if (paced && (target.pool.parkedCount || target.pool.heldCount)) pacedOut = true
         const w = target.pool.nextWake()

@@ -20,11 +20,13 @@ const UNPRICED_WINDOW_MS = 30 * 86_400_000
 export async function seedModelPrices(handle: Db, log: Logger, now = Date.now()): Promise<boolean> {
   const rows = SEED_PRICES.map(p => ({ ...p, updatedAt: now }))
   if (handle.dialect === 'sqlite') {
-    const claimed = affectedRows(handle.db.insert(sqliteSchema.settings).values({ key: SEEDED_MARKER, value: true, updatedAt: now }).onConflictDoNothing().run())
+    const marker = { key: SEEDED_MARKER, value: true, updatedAt: now }
+    const claimed = affectedRows(handle.db.insert(sqliteSchema.settings).values(marker).onConflictDoNothing().run())
     if (!claimed) return false
     handle.db.insert(sqliteSchema.modelPrices).values(rows).onConflictDoNothing().run()
   } else {
-    const claimed = affectedRows(await handle.db.insert(mysqlSchema.settings).ignore().values({ key: SEEDED_MARKER, value: true, updatedAt: now }))
+    const marker = { key: SEEDED_MARKER, value: true, updatedAt: now }
+    const claimed = affectedRows(await handle.db.insert(mysqlSchema.settings).ignore().values(marker))
     if (!claimed) return false
     await handle.db.insert(mysqlSchema.modelPrices).ignore().values(rows)
   }
@@ -44,7 +46,8 @@ export function createPriceService({ db: handle, changes }: PriceServiceDeps) {
   /** Models requested over the last 30 days (hourly stats) that no row prices. */
   async function unpriced(items: ModelPriceRow[], now: number): Promise<string[]> {
     const { db, t } = access(handle)
-    const seen = await db.selectDistinct({ model: t.hourlyStats.model }).from(t.hourlyStats).where(gte(t.hourlyStats.hour, now - UNPRICED_WINDOW_MS))
+    const h = t.hourlyStats
+    const seen = await db.selectDistinct({ model: h.model }).from(h).where(gte(h.hour, now - UNPRICED_WINDOW_MS))
     const table = new PriceTable(items)
     return seen.map(r => r.model).filter(m => m && !table.lookup(m)).sort()
   }

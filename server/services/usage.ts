@@ -48,8 +48,8 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
       cachedTokens: sql<number>`sum(${l.cachedTokens})`, cost: sql<number>`sum(${l.cost})`,
     }).from(l).where(and(gte(l.time, from), lt(l.time, to))).groupBy(l.proxyKeyId)
     const ids = rows.map(r => r.id).filter((id): id is number => id !== null)
-    const names = new Map((ids.length ? await db.select({ id: t.proxyKeys.id, name: t.proxyKeys.name }).from(t.proxyKeys).where(inArray(t.proxyKeys.id, ids)) : [])
-      .map(r => [r.id, r.name]))
+    const p = t.proxyKeys
+    const names = new Map((ids.length ? await db.select({ id: p.id, name: p.name }).from(p).where(inArray(p.id, ids)) : []).map(r => [r.id, r.name]))
     items = rows.map(r => ({ key: r.id === null ? '' : String(r.id), name: r.id === null ? '(no proxy key)' : names.get(r.id) ?? `(deleted key ${r.id})`, ...numbers(r) }))
   } else {
     const h = t.hourlyStats
@@ -61,8 +61,8 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
     }).from(h).where(and(gte(h.hour, Math.floor(from / HOUR) * HOUR), lt(h.hour, to))).groupBy(by)
     if (q.groupBy === 'group') {
       const ids = rows.map(r => Number(r.k))
-      const names = new Map((ids.length ? await db.select({ id: t.groups.id, name: t.groups.name }).from(t.groups).where(inArray(t.groups.id, ids)) : [])
-        .map(r => [r.id, r.name]))
+      const g = t.groups
+      const names = new Map((ids.length ? await db.select({ id: g.id, name: g.name }).from(g).where(inArray(g.id, ids)) : []).map(r => [r.id, r.name]))
       items = rows.map(r => ({ key: String(r.k), name: names.get(Number(r.k)) ?? `(deleted group ${r.k})`, ...numbers(r) }))
     } else if (q.groupBy === 'model') {
       const prices = new PriceTable(await db.select().from(t.modelPrices))
@@ -75,7 +75,8 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
         if (!d) days.set(start, d = zero())
         add(d, numbers(r))
       }
-      items = [...days.entries()].sort((a, b) => a[0] - b[0]).map(([start, s]) => ({ key: dayLabel(start, timeZone), name: dayLabel(start, timeZone), ...s }))
+      items = [...days.entries()].sort((a, b) => a[0] - b[0])
+        .map(([start, s]) => ({ key: dayLabel(start, timeZone), name: dayLabel(start, timeZone), ...s }))
     }
   }
   if (q.groupBy !== 'day') items.sort((a, b) => b.cost - a.cost || b.requests - a.requests || (a.key < b.key ? -1 : 1))

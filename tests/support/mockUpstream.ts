@@ -278,7 +278,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     return { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
   }
 
-  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any, b: Behaviour = {}): { data: string; content: boolean }[] {
+  function streamEvents(
+    flavour: Flavour, path: string, model: string, pieces: string[], json: any, b: Behaviour = {},
+  ): { data: string; content: boolean }[] {
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {

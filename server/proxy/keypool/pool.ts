@@ -49,8 +49,7 @@ export class KeyPool {
     while (top && top.wakeAt <= now) {
       this.waiting.pop()
       top.wakeAt = 0
-      if (top.parked) { top.parked = false; this.parkedCount-- }
-      else if (top.status === 'cooling') { this.setStatus(top, 'active'); top.cooldownUntil = 0; this.onWake(top) }
+      if (top.parked) { top.parked = false; this.parkedCount-- } else if (top.status === 'cooling') { this.setStatus(top, 'active'); top.cooldownUntil = 0; this.onWake(top) }
       if (top.status === 'active') this.enterRing(top)
       top = this.waiting.peek()
     }

@@ -71,7 +71,12 @@ export class WaitQueue {
   }
 
   private compact() {
-    if (this.head === this.items.length) { this.items = []; this.head = 0 }
-    else if (this.head > 1024 && this.head * 2 > this.items.length) { this.items = this.items.slice(this.head); this.head = 0 }
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
   }
 }

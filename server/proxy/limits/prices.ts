@@ -50,7 +50,8 @@ export function costOf(u: Usage, price: ModelPrice | null, multiplier: number): 
   const cached = Math.min(prompt, Math.max(0, u.cachedTokens))
   const written = Math.min(prompt - cached, Math.max(0, u.cacheWriteTokens ?? 0))
   const uncached = prompt - cached - written
-  const usd = (uncached * price.input + cached * price.cachedInput + written * price.cacheWrite + Math.max(0, u.completionTokens) * price.output) / 1e6
+  const output = Math.max(0, u.completionTokens)
+  const usd = (uncached * price.input + cached * price.cachedInput + written * price.cacheWrite + output * price.output) / 1e6
   const m = Number.isFinite(multiplier) && multiplier >= 0 ? multiplier : 1
   return usd * m
 }

@@ -134,6 +134,8 @@ describe('each answer\'s cost in the request log', () => {
 
     const prices = await server.api('GET', '/api/prices')
     expect(prices.body.unpriced).toEqual(['my-local-model'])
+    const overview = await server.api('GET', '/api/stats/overview')
+    expect(overview.body.last24h.cost).toBeCloseTo(total, 12)
     const bad = await server.api('GET', '/api/usage?groupBy=ip')
     expect(bad.status).toBe(400)
   })

@@ -12,7 +12,9 @@ import { awayFromMinuteEdge, sleep } from './support'
  * uses 18 tokens. Keygate's pacing must keep every key under them: the upstream refuses nothing.
  */
 type KeyLimits = { rpm?: number; tpm?: number; concurrency?: number; daily?: number; delayMs?: number }
-type Paced = { url: string; limits: Map<string, KeyLimits>; served: { key: string; tag: string }[]; refused: string[]; close: () => Promise<void> }
+type Paced = {
+  url: string; limits: Map<string, KeyLimits>; served: { key: string; tag: string }[]; refused: string[]; close: () => Promise<void>
+}
 
 async function startPacedUpstream(): Promise<Paced> {
   const limits = new Map<string, KeyLimits>()
@@ -56,7 +58,7 @@ async function startPacedUpstream(): Promise<Paced> {
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, limits, served, refused,
-    close: () => new Promise(r => { server.closeAllConnections(); server.close(() => r()) }),
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) }),
   }
 }
 

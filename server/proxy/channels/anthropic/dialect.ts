@@ -43,7 +43,9 @@ class AnthropicUsageTap extends UsageScanner {
     const p = this.parts
     const cacheRead = p.cacheRead ?? 0
     const cacheWrite = p.cacheWrite ?? 0
-    return { promptTokens: (p.input ?? 0) + cacheWrite + cacheRead, completionTokens: p.output ?? 0, cachedTokens: cacheRead, cacheWriteTokens: cacheWrite }
+    return {
+      promptTokens: (p.input ?? 0) + cacheWrite + cacheRead, completionTokens: p.output ?? 0, cachedTokens: cacheRead, cacheWriteTokens: cacheWrite,
+    }
   }
 }
 

@@ -53,7 +53,8 @@ describe('pacing picks', () => {
     const d = deps()
     const pool = poolOf(2)
     const s = settings({ key_rpm: 1 })
-    const got = [await pickPacedKey(d, pool, s, 10, () => false), await pickPacedKey(d, pool, s, 10, () => false), await pickPacedKey(d, pool, s, 10, () => false)]
+    const got = []
+    for (let i = 0; i < 3; i++) got.push(await pickPacedKey(d, pool, s, 10, () => false))
     expect(got.map(k => k?.id ?? null).sort()).toEqual([1, 2, null].sort())
     expect(pool.parkedCount).toBe(2)
     expect(pool.nextWake()).toBe((Math.floor(Date.now() / 60_000) + 1) * 60_000)

@@ -4,7 +4,8 @@ import { compileAllowlist } from '../../../../server/proxy/limits/ipAllowlist'
 import { costOf, PriceTable } from '../../../../server/proxy/limits/prices'
 import { SEED_PRICES } from '../../../../server/services/priceSeed'
 
-const row = (model: string, input: number, output = 0) => ({ model, input, cachedInput: input / 2, cacheWrite: input * 1.25, output, updatedAt: 0 })
+const row = (model: string, input: number, output = 0) =>
+  ({ model, input, cachedInput: input / 2, cacheWrite: input * 1.25, output, updatedAt: 0 })
 
 describe('price table', () => {
   it('exact names first, then the longest pattern, case-insensitively; unknown models are unpriced', () => {
