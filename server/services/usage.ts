@@ -49,7 +49,8 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
     }).from(l).where(and(gte(l.time, from), lt(l.time, to))).groupBy(l.proxyKeyId)
     const ids = rows.map(r => r.id).filter((id): id is number => id !== null)
     const p = t.proxyKeys
-    const names = new Map((ids.length ? await db.select({ id: p.id, name: p.name }).from(p).where(inArray(p.id, ids)) : []).map(r => [r.id, r.name]))
+    const found = ids.length ? await db.select({ id: p.id, name: p.name }).from(p).where(inArray(p.id, ids)) : []
+    const names = new Map(found.map(r => [r.id, r.name]))
     items = rows.map(r => ({ key: r.id === null ? '' : String(r.id), name: r.id === null ? '(no proxy key)' : names.get(r.id) ?? `(deleted key ${r.id})`, ...numbers(r) }))
   } else {
     const h = t.hourlyStats
@@ -62,7 +63,8 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
     if (q.groupBy === 'group') {
       const ids = rows.map(r => Number(r.k))
       const g = t.groups
-      const names = new Map((ids.length ? await db.select({ id: g.id, name: g.name }).from(g).where(inArray(g.id, ids)) : []).map(r => [r.id, r.name]))
+      const found = ids.length ? await db.select({ id: g.id, name: g.name }).from(g).where(inArray(g.id, ids)) : []
+      const names = new Map(found.map(r => [r.id, r.name]))
       items = rows.map(r => ({ key: String(r.k), name: names.get(Number(r.k)) ?? `(deleted group ${r.k})`, ...numbers(r) }))
     } else if (q.groupBy === 'model') {
       const prices = new PriceTable(await db.select().from(t.modelPrices))

@@ -40,5 +40,10 @@ export type TimeseriesQuery = z.infer<typeof TimeseriesQuerySchema>
 
 /** `cost`: USD (request-log costs summed in the hourly stats). */
 export type UsageTotals = {
-  requests: number; failures: number; promptTokens: number; completionTokens: number; cachedTokens: number; cost: number
+  requests: number
+  failures: number
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  cost: number
 }

@@ -68,7 +68,13 @@ export type ProxyKeyUsage = {
   enforced: { tokens: number; cost: number }
   now: { rpm: number; tpm: number; inFlight: number }
   limits: {
-    rpm: number; tpm: number; maxConcurrency: number; budgetTokens: number; budgetCost: number; expiresAt: number | null; ipAllowlist: string[]
+    rpm: number
+    tpm: number
+    maxConcurrency: number
+    budgetTokens: number
+    budgetCost: number
+    expiresAt: number | null
+    ipAllowlist: string[]
   }
   remaining: { tokens: number | null; cost: number | null }
 }

@@ -44,7 +44,8 @@ class AnthropicUsageTap extends UsageScanner {
     const cacheRead = p.cacheRead ?? 0
     const cacheWrite = p.cacheWrite ?? 0
     return {
-      promptTokens: (p.input ?? 0) + cacheWrite + cacheRead, completionTokens: p.output ?? 0, cachedTokens: cacheRead, cacheWriteTokens: cacheWrite,
+      promptTokens: (p.input ?? 0) + cacheWrite + cacheRead, completionTokens: p.output ?? 0,
+      cachedTokens: cacheRead, cacheWriteTokens: cacheWrite,
     }
   }
 }
