@@ -14,11 +14,10 @@ import { awayFromMinuteEdge, sleep } from './support'
 type KeyLimits = { rpm?: number; tpm?: number; concurrency?: number; daily?: number; delayMs?: number }
 type Paced = {
   url: string
-  limits: Map<string
-  KeyLimits>
-  served: { key: string
-  tag: string
-}[]; refused: string[]; close: () => Promise<void>
+  limits: Map<string, KeyLimits>
+  served: { key: string; tag: string }[]
+  refused: string[]
+  close: () => Promise<void>
 }
 
 async function startPacedUpstream(): Promise<Paced> {
