@@ -3,6 +3,7 @@ import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
+import { wantsExplanation } from './explain'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
@@ -12,6 +13,7 @@ import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
 import { isPaced, pickPacedKey, releasePacedKey } from './keypool/pacing'
 import { usageCost } from './limits/accounting'
+import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -78,6 +80,9 @@ function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
  */
 export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
+  const explain = wantsExplanation(ctx.res, ctx.pk, ctx.req.headers['x-keygate-explain'])
+  const sticky = stickyRequest(ctx)
+  if (sticky) candidates = await resolveOwner(ctx, sticky, candidates)
   const metrics = engine.metrics
   const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
@@ -90,15 +95,22 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   groups: for (const g of candidates) {
     while (attempts < maxAttempts && !ctx.clientGone) {
       const now = Date.now()
-      const target = pickTarget(g, now)
-      if (!target) break
+      const target = (sticky && stickyMember(sticky, g, now)) || pickTarget(g, now)
+      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
       const paced = isPaced(s.settings)
-      const key = paced
-        ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone)
-        : target.pool.next(now)
+      // A sticky key is taken as the sticky module decides (key_rpm only); pacing counts the keys it picks itself.
+      let pacedPick = false
+      let key = sticky ? await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)) : null
+      if (!key) {
+        pacedPick = paced
+        key = paced
+          ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone)
+          : target.pool.next(now)
+      }
       if (!key) {
         if (paced && (target.pool.parkedCount || target.pool.heldCount)) pacedOut = true
+        explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
         if (target === g) break
@@ -108,6 +120,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       if (!upstream) break
       const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
       attempts++
+      sticky?.tried.add(key.id)
+      explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
       const headers = { ...baseHeaders }
@@ -125,9 +139,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const attempt = new UpstreamAttempt(ctx.res, () => {
         // A usable answer: from here on the client receives bytes, so this attempt is final.
         recordSuccess(target.pool, key, engine.sink)
+        const tap = target.channel.dialect(prepared.path).usageTap()
         return {
           dialect: ctx.dialect, stream: prepared.stream,
-          tap: target.channel.dialect(prepared.path).usageTap(),
+          tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
           filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
@@ -144,16 +159,17 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         outcome = await attempt.done
       } catch (err) {
         clearTimeout(timer)
-        if (paced) releasePacedKey(engine.pacing, target.pool, key, s.settings, 0)
+        if (pacedPick) releasePacedKey(engine.pacing, target.pool, key, s.settings, 0)
         if (ctx.clientGone) return clientClosed(ctx, log)
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
         metrics.attempt({ group: target.row.name, outcome: 'retry' })
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: ${timedOut ? 'timeout' : 'unreachable'}`)
         failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
       clearTimeout(timer)
-      if (paced) releasePacedKey(engine.pacing, target.pool, key, s.settings, outcome.kind === 'refused' ? 0 : tokensOf(outcome.usage))
+      if (pacedPick) releasePacedKey(engine.pacing, target.pool, key, s.settings, outcome.kind === 'refused' ? 0 : tokensOf(outcome.usage))
 
       if (outcome.kind === 'refused') {
         const { status, headers: resHeaders, text } = outcome
@@ -167,6 +183,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: HTTP ${status}`)
         if (!refusesRequest(status, verdict) && s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }

@@ -15,6 +15,7 @@ import { ProxyKeyTable } from './proxyKeys'
 import { ConsumerLimits } from './limits/consumer'
 import { PriceTable } from './limits/prices'
 import { GroupRegistry } from './registry'
+import { explainRoute } from './routeExplain'
 import { validateKey } from './validation'
 
 export type * from './ports'
@@ -102,7 +103,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
 
   const engine: Engine = {
     registry, proxyKeys, sink, store, log, settings: deps.settings, requestLog: deps.requestLog, metrics: deps.metrics,
-    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0,
+    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0, slots: deps.slots,
     bodyLimits: {
       maxBytes: options.maxRequestBodyBytes, timeoutMs: options.requestBodyTimeoutMs, budget: new BodyBudget(options.maxBufferedBodyBytes),
     },
@@ -115,7 +116,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     handle: (req, res, route) => handleProxy(engine, req, res, route),
     validateKey: (group, key, opts) => validateKey(group, key, deps.settings.current(), dispatchers, opts),
     async proxyKeyCounters(id) {
-      const pk = proxyKeys.byId(id)
+      const pk = proxyKeys.byRowId(id)
       if (!pk) return null
       const now = Date.now()
       const c = await limits.counters(pk.row, now)
@@ -124,6 +125,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
         timeZone: deps.settings.current().budget_time_zone, inFlight: pk.inFlight,
       }
     },
+    explainRoute: q => explainRoute(registry, proxyKeys, q),
     keyCounts() {
       const out: Record<string, Record<KeyStatus, number>> = {}
       for (const g of registry.byId.values()) if (g.row.type !== 'aggregate') out[g.row.name] = { ...g.pool.counts }

@@ -55,7 +55,8 @@ export class ProxyKeyTable {
     this.bySecret = new Map()
   }
 
-  byId(id: number): ProxyKeyRuntime | undefined {
+  /** The key with this row id (admin views only: a scan). */
+  byRowId(id: number): ProxyKeyRuntime | undefined {
     for (const k of this.byHash.values()) if (k.row.id === id) return k
     return undefined
   }

@@ -27,6 +27,7 @@ function fakeEngine() {
       async validateKey() { return { ok: true, status: 200, latencyMs: 1, error: null } },
       keyCounts: () => ({ alpha: { active: 2, cooling: 0, invalid: 1, disabled: 0 } }),
       async proxyKeyCounters() { return null },
+      explainRoute: () => null,
       async close() {
         seen.closed = true
         deps.requestLog.record({
