@@ -33,6 +33,7 @@ describe.skipIf(!enabled)(`limits across two instances${enabled ? '' : ' (skippe
       { name: 'ten', rpm: 10, groups: ['c'] },
       { name: 'budget', groups: ['c'], extra: { budgetTokens: 18 * 5, budgetPeriod: 'week' } },
       { name: 'pacing', groups: ['paced'] },
+      { name: 'free', groups: ['c'] },
     ])
     keys = s.proxyKeys
     b = await startServer({ env })
@@ -65,6 +66,28 @@ describe.skipIf(!enabled)(`limits across two instances${enabled ? '' : ' (skippe
     for (let i = 0; i < 8; i++) got.push(await chat(i % 2 ? a : b, keys[1]!))
     // 18 tokens an answer, budget 90: five answers, then 403 on both instances.
     expect(got).toEqual([200, 200, 200, 200, 200, 403, 403, 403])
+  })
+
+  it('a price edit on one instance prices the other\'s requests; usage sums them on MariaDB', async () => {
+    const put = await a.api('PUT', '/api/prices', { prices: [{ model: 'gpt-4o-mini', input: 1, cachedInput: 0.5, cacheWrite: 0, output: 2 }] })
+    expect(put.status).toBe(200)
+    await new Promise(r => setTimeout(r, 500))
+    expect(await chat(b, keys[3]!)).toBe(200)
+    const want = (8 * 1 + 3 * 0.5 + 7 * 2) / 1e6
+    const list = await a.api('GET', '/api/proxy-keys?q=free')
+    const id = list.body.items[0].id
+    for (let i = 0; i < 50; i++) {
+      const u = await a.api('GET', `/api/proxy-keys/${id}/usage`)
+      if (u.body.used?.requests === 1) break
+      await new Promise(r => setTimeout(r, 100))
+    }
+    const usage = await a.api('GET', `/api/proxy-keys/${id}/usage`)
+    expect(usage.body.used.requests).toBe(1)
+    expect(usage.body.used.cost).toBeCloseTo(want, 12)
+    const byKey = await a.api('GET', '/api/usage?groupBy=proxyKey')
+    expect(byKey.body.items.find((r: any) => r.name === 'free').cost).toBeCloseTo(want, 12)
+    const csv = await fetch(`${a.url}/api/usage?groupBy=group&format=csv`, { headers: { authorization: 'Bearer test-admin-key-0123456789' } })
+    expect((await csv.text()).split('\n')[0]).toBe('key,name,requests,failures,promptTokens,completionTokens,cachedTokens,cost,unpriced')
   })
 
   it('key_rpm paces an upstream key across both instances: the upstream sees no more than the limit', async () => {
