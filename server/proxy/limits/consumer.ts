@@ -47,6 +47,8 @@ const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`
 export class ConsumerLimits {
   readonly clock = new PeriodClock()
   private seeded = new Map<string, Promise<void>>()
+  /** Periods whose seeding has finished: the hot path skips the await. */
+  private ready = new Set<string>()
 
   constructor(private readonly deps: ConsumerLimitDeps) {}
 
@@ -61,7 +63,7 @@ export class ConsumerLimits {
     const win = this.period(row, now)
     const keys = counterKeys(row.id, minute, win.start)
     const budgetTtl = win.end === null ? LIFETIME_TTL_MS : win.end - now + DAY_MS
-    if (hasBudget(row)) await this.seed(row, win, keys, budgetTtl)
+    if (hasBudget(row) && !this.ready.has(keys.cost)) await this.seed(row, win, keys, budgetTtl)
     const checks: CounterCheck[] = []
     const kinds: ('rpm' | 'tpm' | 'tokens' | 'cost')[] = []
     if (row.rpm > 0) { checks.push({ key: keys.rpm, limit: row.rpm, need: 1, add: 1, ttlMs: MINUTE_MS + 1000 }); kinds.push('rpm') }
@@ -126,6 +128,8 @@ export class ConsumerLimits {
       // Only where no instance has counted yet: a live counter is never overwritten.
       await this.deps.store.setIfAbsent(keys.tokens, String(spent.tokens), ttlMs)
       await this.deps.store.setIfAbsent(keys.cost, String(spent.cost), ttlMs)
+      if (this.ready.size >= SEEDED_LIMIT) this.ready.clear()
+      this.ready.add(id)
     })().catch((err) => {
       this.seeded.delete(id)
       this.deps.log.warn({ err }, 'proxy-key budget could not be read from the request log')
