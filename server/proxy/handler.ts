@@ -82,12 +82,13 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
   let ctx: RequestContext | undefined
   let keySlot: string | undefined
   try {
-    const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
+    const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy)
+    const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started, ip)
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
       requestId: engine.newRequestId(started), clientApi: (group?.channel ?? channels[0])?.type ?? '',
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
-      path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy),
+      path: pathname, ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
     }
@@ -95,8 +96,7 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
       const taking = takeKeySlot(slots, pk, engine.proxyKeySlots)
       keySlot = typeof taking === 'string' ? taking : await taking
     }
-    const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)
-    if (admitting) await admitting
+    admit(pk, engine.proxyKeySlots)
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
@@ -178,6 +178,8 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
   if (!model && pk.limitsModels) throw new ProxyError(403, 'this proxy key may use only the models it lists, and this request names no model', 'model_required')
+  // rpm, tpm (pre-checked with the body's size, ~4 bytes a token) and budgets: one Store call.
+  if (pk.counted) await engine.limits.admit(pk, Math.ceil(ctx.rawBody.length / 4), Date.now())
   await serveWithFailover(ctx, candidates)
 }
 

@@ -38,6 +38,8 @@ export type Behaviour = {
    * echoes the field's name (`Unrecognized request argument supplied: billing_x`).
    */
   rejectUnknownFields?: boolean
+  /** Anthropic answers: report this many cache-write input tokens (`cache_creation_input_tokens`) besides MOCK_USAGE. */
+  cacheWriteTokens?: number
   /** Apply this many times, then behave normally again. */
   times?: number
 }
@@ -243,7 +245,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     const isStream = flavour === 'gemini' ? path.endsWith(':streamGenerateContent') : rec.json?.stream === true
     if (!isStream) {
       if (flavour === 'anthropic') {
-        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
+        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } })
       }
       if (flavour === 'gemini') {
         return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
@@ -254,7 +256,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
     res.flushHeaders()
-    const events = streamEvents(flavour, path, model, pieces, rec)
+    const events = streamEvents(flavour, path, model, pieces, rec, b)
     let contentSent = 0
     for (const ev of events) {
       if (ev.content) {
@@ -283,13 +285,15 @@ export async function startMockUpstream(): Promise<MockUpstream> {
   }
 
   type StreamEvent = { data: string; content: boolean }
-  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], rec: RecordedRequest): StreamEvent[] {
+  function streamEvents(
+    flavour: Flavour, path: string, model: string, pieces: string[], rec: RecordedRequest, b: Behaviour = {},
+  ): StreamEvent[] {
     const json = rec.json
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {
       return [
-        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
+        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } } }, 'message_start'), content: false },
         { data: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
         ...pieces.map(t => ({ data: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
         { data: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },

@@ -30,6 +30,8 @@ export type ProxyKeySpec = {
   maxConcurrency?: number
   expiresAt?: number | null
   enabled?: boolean
+  /** Any other proxy-key fields (tpm, budgets, ipAllowlist…), sent as they are. */
+  extra?: Record<string, unknown>
 }
 
 export type Seeded = { server: RunningServer; groupIds: Record<string, number>; proxyKeys: string[] }
@@ -81,7 +83,7 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
   for (const [i, p] of proxyKeys.entries()) {
     const r = await server.api('POST', '/api/proxy-keys', {
       name: p.name ?? `test-${i}`, groupIds: (p.groups ?? []).map(n => groupIds[n]), models: p.models ?? [],
-      rpm: p.rpm ?? 0, maxConcurrency: p.maxConcurrency ?? 0, expiresAt: p.expiresAt ?? null, enabled: p.enabled ?? true,
+      rpm: p.rpm ?? 0, maxConcurrency: p.maxConcurrency ?? 0, expiresAt: p.expiresAt ?? null, enabled: p.enabled ?? true, ...p.extra,
     })
     await expectStatus(r, [201], 'create proxy key')
     secrets.push(r.body.key)
