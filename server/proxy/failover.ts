@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
+import { conversionFor, convertedHeaders, prepareConverted, sendConvertedFailure } from './conversion'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
@@ -111,11 +112,14 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       }
       const upstream = pickWeighted(target.upstreams)
       if (!upstream) break
-      const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
+      const converting = conversionFor(ctx.conversion, target)
+      const prepared = converting
+        ? prepareConverted(ctx.conversion!, target, converting)
+        : prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
       attempts++
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
-      const headers = { ...baseHeaders }
+      const headers = converting ? convertedHeaders(baseHeaders, prepared.stream) : { ...baseHeaders }
       target.channel.setKey(headers, key.secret, prepared.path)
       if (target.row.headerRules?.length) {
         applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
@@ -133,7 +137,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         return {
           dialect: ctx.dialect, stream: prepared.stream,
           tap: target.channel.dialect(prepared.path).usageTap(),
-          filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
+          filter: prepared.answer ? prepared.answer() : prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
         }
@@ -144,7 +148,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       try {
         const method = ctx.method
         const body = method === 'GET' || method === 'HEAD' ? null : prepared.body
-        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, ctx.queryString)
+        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, prepared.query ?? ctx.queryString)
         agentOf(upstream, s.settings, engine.dispatchers).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
         outcome = await attempt.done
       } catch (err) {
@@ -226,6 +230,10 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
   if (f.blamedKey) {
     sendError(ctx.res, ctx.dialect, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
+    return
+  }
+  if (f.log.prepared.answer) {
+    sendConvertedFailure(ctx.res, ctx.dialect, f.status, f.headers, f.text, f.key.secret)
     return
   }
   if (!f.text) {
