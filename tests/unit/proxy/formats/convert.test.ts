@@ -130,7 +130,8 @@ describe('plain answers', () => {
     expect(msg.tool_calls).toEqual([{ id: 'call_0', type: 'function', function: { name: 'get_current_temperature', arguments: '{"location":"London"}' } }])
     expect(got.choices[0].finish_reason).toBe('tool_calls')
     expect(got.usage).toMatchObject({
-      prompt_tokens: 101, completion_tokens: 200, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 185 },
+      prompt_tokens: 101, completion_tokens: 200,
+      prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 185 },
     })
   })
 
