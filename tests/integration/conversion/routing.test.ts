@@ -3,7 +3,7 @@ import { GoogleGenAI } from '@google/genai'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
-import { startSeeded, type Seeded } from '../../support/proxySeed'
+import { keyRows, startSeeded, type Seeded } from '../../support/proxySeed'
 
 /** Which groups the unified routes reach by conversion, what they refuse, and streams that stay streams. */
 const KEYS = { anConv: 'sk-ant-conv-route-0000000001', oaNative: 'sk-oa-native-route-000000002', geOff: 'AIza-ge-off-route-0000000003', oaConv: 'sk-oa-conv-route-00000000004' }
@@ -33,6 +33,13 @@ afterAll(async () => {
 const openai = () => new OpenAI({ apiKey: pk, baseURL: `${s.server.url}/v1`, maxRetries: 0 })
 const anthropic = () => new Anthropic({ apiKey: pk, authToken: null, baseURL: s.server.url, maxRetries: 0 })
 const gemini = () => new GoogleGenAI({ apiKey: pk, httpOptions: { baseUrl: s.server.url } })
+async function until(check: () => Promise<boolean>, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${s.server.url}${path}`, { method: 'POST', headers: { 'authorization': `Bearer ${pk}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
 
@@ -120,6 +127,30 @@ describe('what cannot be mapped is refused with a 400 naming the field, before a
     expect(streamed.status).toBe(400)
     expect((await streamed.json()).error.message).toContain('alt=sse')
     expect(mock.requests).toHaveLength(0)
+  })
+})
+
+describe('upstream errors', () => {
+  it("the key is judged on the provider's own error; the client gets its own API's shape", async () => {
+    mock.reset()
+    mock.onKey(KEYS.anConv, { status: 401, times: 10 })
+    const r = await post('/v1/chat/completions', { model: 'claude-only', messages: [{ role: 'user', content: 'hi' }] })
+    // Anthropic's authentication_error names our key: the pool has no usable key, not the client.
+    expect(r.status).toBe(503)
+    expect((await r.json()).error).toMatchObject({ type: 'server_error', code: 'no_available_key' })
+    expect(mock.requests.every(q => q.path === '/v1/messages')).toBe(true)
+    // Key state reaches the database in batches: wait for it, then restore the key for the tests below.
+    await until(async () => (await keyRows(s.server, s.groupIds['an-conv']!))[0].status === 'invalid')
+    mock.reset()
+    await s.server.api('POST', `/api/groups/${s.groupIds['an-conv']}/keys/actions`, { action: 'restore-invalid' })
+    await until(async () => (await post('/v1/chat/completions', { model: 'claude-only', messages: [{ role: 'user', content: 'hi' }] })).status === 200)
+
+    // A rate limit cools the key (read from OpenAI's answer) and reaches the Anthropic client as Anthropic's 429.
+    mock.onKey(KEYS.oaConv, { status: 429, times: 1, headers: { 'retry-after': '1' } })
+    await expect(anthropic().messages.create({ model: 'gpt-conv', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }))
+      .rejects.toMatchObject({ status: 429, headers: expect.anything(), error: { type: 'error', error: { type: 'rate_limit_error' } } })
+    await until(async () => (await keyRows(s.server, s.groupIds['oa-conv']!))[0].status === 'cooling')
+    await new Promise(res => setTimeout(res, 1500))
   })
 })
 

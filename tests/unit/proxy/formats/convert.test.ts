@@ -113,6 +113,21 @@ describe('streams', () => {
   })
 })
 
+describe('errors inside a stream', () => {
+  it("an Anthropic error event mid-stream becomes the client API's stream error", async () => {
+    const broken = anthropicThinkingToolStream.split('event: content_block_start')[0]
+      + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+    const oa = events(await convertStream('anthropic', 'openai', chatReq(), broken, 9))
+    expect(oa.find(e => e.data !== '[DONE]' && e.data.error)!.data.error).toMatchObject({ message: 'Overloaded', code: 'upstream_stream_error' })
+    const ge = events(await convertStream('anthropic', 'gemini', chatReq(), broken, 9))
+    expect(ge.find(e => e.data.error)!.data.error).toMatchObject({ message: 'Overloaded', status: 'UNAVAILABLE' })
+    const req = fmt('openai-response').parseRequest('/v1/responses', q, { model: 'm', input: 'hi', stream: true })
+    const rs = events(await convertStream('anthropic', 'openai-response', req, broken, 9))
+    expect(rs.at(-1)!.event).toBe('response.failed')
+    expect(rs.at(-1)!.data.response.error.message).toBe('Overloaded')
+  })
+})
+
 describe('plain answers', () => {
   async function convertBody(from: string, to: string, req: IrRequest, body: unknown) {
     const t = bodyConverter(fmt(from).parseResponse, fmt(to).renderResponse, req)
