@@ -65,6 +65,16 @@ describe('routing', () => {
     expect(mock.requests.map(q => [q.path, q.key])).toEqual([['/v1/chat/completions', KEYS.oaConv], ['/v1/messages', KEYS.anConv]])
   })
 
+  it('GET /api/route shows the converted groups, the same-API one first at equal priority', async () => {
+    const shared = await s.server.api('GET', '/api/route?api=openai&model=shared-model')
+    expect(shared.body.chosen).toBe(s.groupIds['oa-native'])
+    expect(shared.body.candidates.map((c: any) => c.groupName)).toEqual(['oa-native', 'oa-conv', 'an-conv'])
+    const claude = await s.server.api('GET', '/api/route?api=gemini&model=claude-only')
+    expect(claude.body.chosen).toBe(s.groupIds['an-conv'])
+    const hidden = await s.server.api('GET', '/api/route?api=anthropic&model=gemini-hidden')
+    expect(hidden.body).toMatchObject({ chosen: null, reason: 'model_not_found' })
+  })
+
   it('the model lists include the converted groups\' models, not those of groups that refuse conversion', async () => {
     const ids: string[] = []
     for await (const m of openai().models.list()) ids.push(m.id)
