@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, customType, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
+import { bigint, boolean, customType, double, index, int, mysqlTable, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core'
 import { CHANNEL_TYPES } from '../../shared/channels'
 import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
 
@@ -31,6 +31,8 @@ export const groups = mysqlTable('groups', {
   headerRules: json<HeaderRule[]>('header_rules').notNull(),
   // An expression default: MySQL allows no literal default on a TEXT column (MariaDB does either).
   allowedPaths: json<string[]>('allowed_paths').notNull().default(sql`('[]')`),
+  acceptsConversions: boolean('accepts_conversions').notNull().default(false),
+  priceMultiplier: double('price_multiplier').notNull().default(1),
   config: json<Record<string, unknown>>('config').notNull(),
   enabled: boolean('enabled').notNull().default(true),
   sort: int('sort').notNull().default(0),
@@ -79,6 +81,8 @@ export const proxyKeys = mysqlTable('proxy_keys', {
   maxConcurrency: int('max_concurrency').notNull().default(0),
   budgetTokens: bigint('budget_tokens', { mode: 'number' }).notNull().default(0),
   budgetPeriod: varchar('budget_period', { length: 16 }).notNull().default('none'),
+  budgetCost: double('budget_cost').notNull().default(0),
+  ipAllowlist: json<string[]>('ip_allowlist').notNull().default(sql`('[]')`),
   expiresAt: ms('expires_at'),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: ms('created_at').notNull(),
@@ -87,6 +91,7 @@ export const proxyKeys = mysqlTable('proxy_keys', {
 
 export const requestLogs = mysqlTable('request_logs', {
   id: varchar('id', { length: 32 }).primaryKey(),
+  requestId: varchar('request_id', { length: 32 }).notNull().default(''),
   time: ms('time').notNull(),
   groupId: int('group_id'),
   groupName: varchar('group_name', { length: 100 }).notNull().default(''),
@@ -107,6 +112,9 @@ export const requestLogs = mysqlTable('request_logs', {
   promptTokens: int('prompt_tokens').notNull().default(0),
   completionTokens: int('completion_tokens').notNull().default(0),
   cachedTokens: int('cached_tokens').notNull().default(0),
+  cost: double('cost').notNull().default(0),
+  clientApi: varchar('client_api', { length: 32 }).notNull().default(''),
+  channelApi: varchar('channel_api', { length: 32 }).notNull().default(''),
   error: text('error'),
   ip: varchar('ip', { length: 64 }).notNull().default(''),
   userAgent: varchar('user_agent', { length: 500 }).notNull().default(''),
@@ -116,6 +124,7 @@ export const requestLogs = mysqlTable('request_logs', {
   index('request_logs_time').on(t.time),
   index('request_logs_group_time').on(t.groupId, t.time),
   index('request_logs_key_time').on(t.keyId, t.time),
+  index('request_logs_request').on(t.requestId),
 ])
 
 export const hourlyStats = mysqlTable('hourly_stats', {
@@ -128,6 +137,7 @@ export const hourlyStats = mysqlTable('hourly_stats', {
   promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
   completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
   cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+  cost: double('cost').notNull().default(0),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
 
 export const settings = mysqlTable('settings', {
@@ -149,3 +159,13 @@ export const tasks = mysqlTable('tasks', {
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
 }, t => [index('tasks_state').on(t.state)])
+
+/** Prices per 1,000,000 tokens in USD, by model name or `*` pattern (the most specific match wins). */
+export const modelPrices = mysqlTable('model_prices', {
+  model: varchar('model', { length: 255 }).primaryKey(),
+  input: double('input').notNull().default(0),
+  cachedInput: double('cached_input').notNull().default(0),
+  cacheWrite: double('cache_write').notNull().default(0),
+  output: double('output').notNull().default(0),
+  updatedAt: ms('updated_at').notNull(),
+})

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { customType, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { CHANNEL_TYPES } from '../../shared/channels'
 import type { GroupType, HeaderRule, KeyStatus, TaskState, Upstream } from '../../shared/types/rows'
 
@@ -30,6 +30,8 @@ export const groups = sqliteTable('groups', {
   paramOverrides: json<Record<string, unknown>>('param_overrides').notNull(),
   headerRules: json<HeaderRule[]>('header_rules').notNull(),
   allowedPaths: json<string[]>('allowed_paths').notNull().default(sql`'[]'`),
+  acceptsConversions: bool('accepts_conversions').notNull().default(false),
+  priceMultiplier: real('price_multiplier').notNull().default(1),
   config: json<Record<string, unknown>>('config').notNull(),
   enabled: bool('enabled').notNull().default(true),
   sort: integer('sort').notNull().default(0),
@@ -78,6 +80,8 @@ export const proxyKeys = sqliteTable('proxy_keys', {
   maxConcurrency: integer('max_concurrency').notNull().default(0),
   budgetTokens: integer('budget_tokens').notNull().default(0),
   budgetPeriod: text('budget_period').notNull().default('none'),
+  budgetCost: real('budget_cost').notNull().default(0),
+  ipAllowlist: json<string[]>('ip_allowlist').notNull().default(sql`'[]'`),
   expiresAt: ms('expires_at'),
   enabled: bool('enabled').notNull().default(true),
   createdAt: ms('created_at').notNull(),
@@ -86,6 +90,7 @@ export const proxyKeys = sqliteTable('proxy_keys', {
 
 export const requestLogs = sqliteTable('request_logs', {
   id: text('id').primaryKey(),
+  requestId: text('request_id').notNull().default(''),
   time: ms('time').notNull(),
   groupId: integer('group_id'),
   groupName: text('group_name').notNull().default(''),
@@ -106,6 +111,9 @@ export const requestLogs = sqliteTable('request_logs', {
   promptTokens: integer('prompt_tokens').notNull().default(0),
   completionTokens: integer('completion_tokens').notNull().default(0),
   cachedTokens: integer('cached_tokens').notNull().default(0),
+  cost: real('cost').notNull().default(0),
+  clientApi: text('client_api').notNull().default(''),
+  channelApi: text('channel_api').notNull().default(''),
   error: text('error'),
   ip: text('ip').notNull().default(''),
   userAgent: text('user_agent').notNull().default(''),
@@ -115,6 +123,7 @@ export const requestLogs = sqliteTable('request_logs', {
   index('request_logs_time').on(t.time),
   index('request_logs_group_time').on(t.groupId, t.time),
   index('request_logs_key_time').on(t.keyId, t.time),
+  index('request_logs_request').on(t.requestId),
 ])
 
 export const hourlyStats = sqliteTable('hourly_stats', {
@@ -127,6 +136,7 @@ export const hourlyStats = sqliteTable('hourly_stats', {
   promptTokens: integer('prompt_tokens').notNull().default(0),
   completionTokens: integer('completion_tokens').notNull().default(0),
   cachedTokens: integer('cached_tokens').notNull().default(0),
+  cost: real('cost').notNull().default(0),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
 
 export const settings = sqliteTable('settings', {
@@ -148,3 +158,13 @@ export const tasks = sqliteTable('tasks', {
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
 }, t => [index('tasks_state').on(t.state)])
+
+/** Prices per 1,000,000 tokens in USD, by model name or `*` pattern (the most specific match wins). */
+export const modelPrices = sqliteTable('model_prices', {
+  model: text('model').primaryKey(),
+  input: real('input').notNull().default(0),
+  cachedInput: real('cached_input').notNull().default(0),
+  cacheWrite: real('cache_write').notNull().default(0),
+  output: real('output').notNull().default(0),
+  updatedAt: ms('updated_at').notNull(),
+})

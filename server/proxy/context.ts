@@ -15,6 +15,10 @@ export type RequestContext = {
   /** The caller's API: the shape of our own errors and stream error events. */
   dialect: Dialect
   started: number
+  /** Shared by every log record of this request. */
+  requestId: string
+  /** The API the client speaks (a channel type's wire format), for the log. */
+  clientApi: string
   pk: ProxyKeyRuntime
   method: string
   /** Query string to forward (the client's `key` removed), without `?`. */

@@ -27,4 +27,6 @@ export type Engine = {
   bodyLimits: BodyLimits
   /** Slots a proxy key without its own maxConcurrency may hold. */
   proxyKeySlots: number
+  /** The id every attempt of one client request shares in the request log. */
+  newRequestId: (time: number) => string
 }

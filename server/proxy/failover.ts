@@ -47,6 +47,7 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     error: f.error === null ? null : redactSecret(f.error, f.key.secret), ip: ctx.ip, userAgent: ctx.userAgent,
     requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
+    requestId: ctx.requestId, cost: 0, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
   })
 }
 

@@ -81,6 +81,7 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
+      requestId: engine.newRequestId(started), clientApi: (group?.channel ?? channels[0])?.type ?? '',
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
       path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy),
       userAgent: String(req.headers['user-agent'] ?? ''),
@@ -115,6 +116,7 @@ function logRefused(ctx: RequestContext | undefined, e: ProxyError) {
     proxyKeyId: ctx.pk.row.id, model: ctx.model, upstreamModel: '', path: ctx.path, upstream: '', status: e.status, success: false,
     type: 'final', stream: false, durationMs: Date.now() - ctx.started, ttftMs: null, promptTokens: 0, completionTokens: 0, cachedTokens: 0,
     error: e.message, ip: ctx.ip, userAgent: ctx.userAgent, requestBody: null, responseBody: null,
+    requestId: ctx.requestId, cost: 0, clientApi: ctx.clientApi, channelApi: g?.channel.type ?? '',
   })
   ctx.engine.metrics.requestFinished({ route: ctx.route, group: g?.row.name ?? '', status: e.status, durationMs: Date.now() - ctx.started, ttftMs: null, stream: false })
 }

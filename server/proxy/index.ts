@@ -3,6 +3,7 @@ import { UpstreamDispatchers, undiciTransport } from './upstreamPools'
 import { BodyBudget } from './body'
 import type { Engine } from './engine'
 import { handleProxy } from './handler'
+import { createLogIds } from './ids'
 import { createKeyStateBus } from './keypool/bus'
 import { KeyPool } from './keypool/pool'
 import { createReloadQueue, reloadPoolPaged } from './keypool/reload'
@@ -97,6 +98,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
       maxBytes: options.maxRequestBodyBytes, timeoutMs: options.requestBodyTimeoutMs, budget: new BodyBudget(options.maxBufferedBodyBytes),
     },
     proxyKeySlots: Math.max(1, Math.floor(options.proxyKeyMaxShare * options.maxConcurrentRequests)),
+    newRequestId: createLogIds(),
   }
 
   return {

@@ -129,6 +129,8 @@ function toGroupInput(r: Row): { ok: true; input: GroupInput } | { ok: false; re
     headerRules: json<{ key: string; value?: string; action?: string }[]>(r.header_rules, []).map(h => ({ name: h.key, value: h.value ?? '', action: h.action === 'remove' ? 'remove' : 'set' })),
     // GPT-Load forwards any path; here a group reaches its channel's inference endpoints unless widened.
     allowedPaths: [],
+    acceptsConversions: false,
+    priceMultiplier: 1,
     config,
     // Sub-groups are linked in a second pass, once every group has its Keygate id.
     subGroups: r.group_type === 'aggregate' ? [{ groupId: 1, weight: 1 }] : [],
@@ -265,7 +267,7 @@ export async function importFromGptLoad(
     if (existing[0]) { report.proxyKeys.existing++; continue }
     if (secret.length < 8) { log(`a proxy key of ${want.name} was skipped: shorter than 8 characters`); continue }
     const groupIds = want.groups === 'all' ? [] : [...want.groups]
-    await consumerKeys.create({ name: want.name, key: secret, groupIds, models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', expiresAt: null, enabled: true }, { publish: false })
+    await consumerKeys.create({ name: want.name, key: secret, groupIds, models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', budgetCost: 0, ipAllowlist: [], expiresAt: null, enabled: true }, { publish: false })
     report.proxyKeys.created++
   }
 

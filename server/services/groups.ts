@@ -27,6 +27,8 @@ function toView(appUrl: string, row: GroupRow, subGroups: SubGroupRef[]): GroupV
     paramOverrides: row.paramOverrides,
     headerRules: row.headerRules,
     allowedPaths: row.allowedPaths,
+    acceptsConversions: row.acceptsConversions,
+    priceMultiplier: row.priceMultiplier,
     config: row.config,
     subGroups: row.type === 'aggregate' ? subGroups : [],
     enabled: row.enabled,

@@ -17,7 +17,8 @@ const TRUNCATED = '…[truncated]'
 
 const COLUMNS = ['id', 'time', 'group_id', 'group_name', 'parent_group_id', 'key_id', 'key_masked', 'proxy_key_id', 'model',
   'upstream_model', 'path', 'upstream', 'status', 'success', 'type', 'stream', 'duration_ms', 'ttft_ms', 'prompt_tokens',
-  'completion_tokens', 'cached_tokens', 'error', 'ip', 'user_agent', 'request_body', 'response_body']
+  'completion_tokens', 'cached_tokens', 'error', 'ip', 'user_agent', 'request_body', 'response_body', 'request_id', 'cost', 'client_api',
+  'channel_api']
 
 function cut(s: string, max: number): string { return s.length > max ? s.slice(0, max) : s }
 
@@ -30,6 +31,8 @@ function cutBody(s: string | null): string | null {
 }
 
 const int = (n: number) => Math.max(0, Math.round(n) || 0)
+/** USD: never negative, never NaN. */
+const money = (n: number) => (n > 0 && Number.isFinite(n) ? n : 0)
 
 /** A record as column values, cut to the columns' sizes (MySQL's strict mode rejects longer ones). */
 function toValues(r: RequestLogEntry, id: string): unknown[] {
@@ -39,13 +42,13 @@ function toValues(r: RequestLogEntry, id: string): unknown[] {
     r.success ? 1 : 0, r.type, r.stream ? 1 : 0, int(r.durationMs), r.ttftMs === null ? null : int(r.ttftMs),
     int(r.promptTokens), int(r.completionTokens), int(r.cachedTokens),
     r.error === null ? null : cut(r.error, MAX_ERROR_CHARS), cut(r.ip, 64), cut(r.userAgent, 500),
-    cutBody(r.requestBody), cutBody(r.responseBody),
+    cutBody(r.requestBody), cutBody(r.responseBody), cut(r.requestId, 32), money(r.cost), cut(r.clientApi, 32), cut(r.channelApi, 32),
   ]
 }
 
 type HourlyDelta = [
   groupId: number, model: string, hour: number,
-  requests: number, failures: number, prompt: number, completion: number, cached: number,
+  requests: number, failures: number, prompt: number, completion: number, cached: number, cost: number,
 ]
 type KeyDelta = [requests: number, failures: number, lastUsedAt: number]
 
@@ -63,7 +66,7 @@ export function aggregate(records: RequestLogEntry[]) {
       const model = cut(r.model, 255)
       const k = `${r.groupId}\u0000${hour}\u0000${model}`
       let h = hourly.get(k)
-      if (!h) hourly.set(k, h = [r.groupId, model, hour, 0, 0, 0, 0, 0])
+      if (!h) hourly.set(k, h = [r.groupId, model, hour, 0, 0, 0, 0, 0, 0])
       if (r.type === 'final') {
         h[3]++
         if (!r.success) h[4]++
@@ -71,6 +74,7 @@ export function aggregate(records: RequestLogEntry[]) {
       h[5] += int(r.promptTokens)
       h[6] += int(r.completionTokens)
       h[7] += int(r.cachedTokens)
+      h[8] += money(r.cost)
     }
     if (r.keyId !== null) {
       let d = keys.get(r.keyId)
@@ -87,11 +91,12 @@ export function aggregate(records: RequestLogEntry[]) {
 
 function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
   const insertLog = raw.prepare(`INSERT INTO request_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`)
-  const upsertHourly = raw.prepare(`INSERT INTO hourly_stats (group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  const upsertHourly = raw.prepare(`INSERT INTO hourly_stats (group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens,
+      cost)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (group_id, model, hour) DO UPDATE SET requests = requests + excluded.requests, failures = failures + excluded.failures,
       prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
-      cached_tokens = cached_tokens + excluded.cached_tokens`)
+      cached_tokens = cached_tokens + excluded.cached_tokens, cost = cost + excluded.cost`)
   const bumpKey = raw.prepare(`UPDATE api_keys SET request_count = request_count + ?, failure_count = failure_count + ?,
     last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`)
   const write = raw.transaction((records: RequestLogEntry[], ids: string[]) => {
@@ -103,7 +108,7 @@ function prepareSqlite(raw: Extract<Db, { dialect: 'sqlite' }>['raw']) {
   return { write }
 }
 
-/** Rows per multi-row statement on MySQL (26 placeholders a row, well under the 65,535 limit). */
+/** Rows per multi-row statement on MySQL (30 placeholders a row, well under the 65,535 limit). */
 const MYSQL_ROWS_PER_STATEMENT = 500
 
 async function writeMysql(pool: Pool, records: RequestLogEntry[], ids: string[]) {
@@ -116,10 +121,10 @@ async function writeMysql(pool: Pool, records: RequestLogEntry[], ids: string[])
       await conn.query(`INSERT INTO request_logs (${COLUMNS.join(', ')}) VALUES ?`, [rows])
     }
     for (let i = 0; i < hourly.length; i += MYSQL_ROWS_PER_STATEMENT) {
-      await conn.query(`INSERT INTO hourly_stats (group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens)
+      await conn.query(`INSERT INTO hourly_stats (group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens, cost)
         VALUES ? ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), failures = failures + VALUES(failures),
           prompt_tokens = prompt_tokens + VALUES(prompt_tokens), completion_tokens = completion_tokens + VALUES(completion_tokens),
-          cached_tokens = cached_tokens + VALUES(cached_tokens)`, [hourly.slice(i, i + MYSQL_ROWS_PER_STATEMENT)])
+          cached_tokens = cached_tokens + VALUES(cached_tokens), cost = cost + VALUES(cost)`, [hourly.slice(i, i + MYSQL_ROWS_PER_STATEMENT)])
     }
     for (let i = 0; i < keys.length; i += MYSQL_ROWS_PER_STATEMENT) {
       const part = keys.slice(i, i + MYSQL_ROWS_PER_STATEMENT)

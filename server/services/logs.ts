@@ -20,6 +20,7 @@ function filterWhere(handle: Db, f: LogFilter): SQL | undefined {
     f.success !== undefined ? eq(l.success, f.success) : undefined,
     f.type ? eq(l.type, f.type) : undefined,
     f.ip ? eq(l.ip, f.ip) : undefined,
+    f.requestId ? eq(l.requestId, f.requestId) : undefined,
     f.q?.trim() ? contains(handle, l.error, f.q.trim()) : undefined,
     f.from !== undefined ? gte(l.time, f.from) : undefined,
     f.to !== undefined ? lte(l.time, f.to) : undefined,
@@ -48,8 +49,9 @@ export async function getLog(handle: Db, id: string): Promise<RequestLogRow> {
   return row
 }
 
-const CSV_COLUMNS: (keyof LogSummary)[] = ['id', 'time', 'groupId', 'groupName', 'parentGroupId', 'keyId', 'keyMasked', 'proxyKeyId', 'model', 'upstreamModel',
-  'path', 'upstream', 'status', 'success', 'type', 'stream', 'durationMs', 'ttftMs', 'promptTokens', 'completionTokens', 'cachedTokens', 'error', 'ip', 'userAgent']
+const CSV_COLUMNS: (keyof LogSummary)[] = ['id', 'requestId', 'time', 'groupId', 'groupName', 'parentGroupId', 'keyId', 'keyMasked', 'proxyKeyId', 'model', 'upstreamModel',
+  'path', 'upstream', 'status', 'success', 'type', 'stream', 'durationMs', 'ttftMs', 'promptTokens', 'completionTokens', 'cachedTokens', 'cost',
+  'clientApi', 'channelApi', 'error', 'ip', 'userAgent']
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return ''

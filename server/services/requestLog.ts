@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import type { Db } from '../../db/client'
 import type { Logger } from '../logger'
+import { createLogIds } from '../proxy/ids'
 import type { RequestLogEntry } from '../proxy/ports'
 import { createLogBatchWriter, type LogBatchWriter } from './logWriter'
 import type { Metrics } from './metrics'
 import type { Settings } from './settings'
+
+export { createLogIds }
 
 /**
  * The request log's in-memory side. The proxy hands over one record per attempt with
@@ -41,19 +43,6 @@ const MIN_WRITE_SPACING_MS = 100
  */
 const MAX_BATCH_ATTEMPTS = 5
 const RETRY_WINDOW_MS = 60_000
-
-/**
- * A source of sortable ids: 9 base-36 digits of time, a sequence, and a random tag of this
- * source (one per writer, so two writers in one process never make the same id).
- */
-export function createLogIds(): (time: number) => string {
-  const tag = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0').slice(0, 8)
-  let sequence = 0
-  return (time) => {
-    sequence = (sequence + 1) % 1_679_616 // 36^4
-    return time.toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + tag
-  }
-}
 
 export class RequestLogBuffer {
   private entries: RequestLogEntry[] = []

@@ -55,6 +55,8 @@ const groupFields = {
   paramOverrides: z.record(z.string().min(1), z.unknown()).default({}),
   headerRules: z.array(HeaderRuleSchema).max(100).default([]),
   allowedPaths: z.array(endpointPattern).max(100).default([]),
+  acceptsConversions: z.boolean().default(false),
+  priceMultiplier: z.number().min(0, 'must be at least 0').max(1000, 'must be at most 1000').default(1),
   config: GroupConfigSchema.default({}),
   subGroups: z.array(SubGroupRefSchema).max(100).default([]),
   enabled: z.boolean().default(true),

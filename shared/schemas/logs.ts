@@ -19,6 +19,8 @@ const logFilterFields = {
   success: queryBool.optional(),
   type: z.enum(['retry', 'final']).optional(),
   ip: z.string().max(64).optional(),
+  /** Every attempt of one client request. */
+  requestId: z.string().max(32).optional(),
   q: z.string().max(500).optional(),
   from: time.optional(),
   to: time.optional(),

@@ -16,6 +16,10 @@ const proxyKeyFields = {
   maxConcurrency: count(100_000).default(0),
   budgetTokens: count(Number.MAX_SAFE_INTEGER).default(0),
   budgetPeriod: z.enum(BUDGET_PERIODS).default('none'),
+  /** USD per period; 0 = no money budget. */
+  budgetCost: z.number().min(0, 'must be at least 0').max(1_000_000_000, 'must be at most 1000000000').default(0),
+  /** Addresses or CIDRs (IPv4, IPv6) the key may be used from; empty = anywhere. */
+  ipAllowlist: z.array(z.string().trim().min(1, 'must not be empty').max(64)).max(1000).default([]),
   expiresAt: z.number().int().positive().nullable().default(null),
   enabled: z.boolean().default(true),
 }

@@ -31,6 +31,10 @@ export type GroupRow = {
   headerRules: HeaderRule[]
   /** Endpoints beyond the channel's inference API, as `"METHOD /path-pattern"` (shared/endpoints.ts). */
   allowedPaths: string[]
+  /** Reachable from the unified routes of other client APIs, with format conversion. */
+  acceptsConversions: boolean
+  /** Multiplies the price table for this group's requests (discounts, resellers); 1 = list price. */
+  priceMultiplier: number
   config: Record<string, unknown>
   enabled: boolean
   sort: number
@@ -69,6 +73,10 @@ export type ProxyKeyRow = {
   maxConcurrency: number
   budgetTokens: number
   budgetPeriod: string
+  /** Money budget per period in USD; 0 = none. */
+  budgetCost: number
+  /** Client addresses allowed to use the key, as CIDRs or addresses; empty = any. */
+  ipAllowlist: string[]
   expiresAt: number | null
   enabled: boolean
   createdAt: number
@@ -77,6 +85,8 @@ export type ProxyKeyRow = {
 
 export type RequestLogRow = {
   id: string
+  /** Shared by every attempt (retry and final) of one client request. */
+  requestId: string
   time: number
   groupId: number | null
   groupName: string
@@ -97,6 +107,12 @@ export type RequestLogRow = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  /** USD, from the price table and the group's multiplier. */
+  cost: number
+  /** The API the client spoke (openai, openai-response, anthropic, gemini). */
+  clientApi: string
+  /** The API the upstream was spoken to in (the group's channel); differs from clientApi when converted. */
+  channelApi: string
   error: string | null
   ip: string
   userAgent: string
@@ -114,6 +130,18 @@ export type HourlyStatRow = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  cost: number
+}
+
+export type ModelPriceRow = {
+  /** A model name or `*` pattern. */
+  model: string
+  /** USD per 1,000,000 tokens. */
+  input: number
+  cachedInput: number
+  cacheWrite: number
+  output: number
+  updatedAt: number
 }
 
 export type SettingRow = { key: string; value: unknown; updatedAt: number }

@@ -20,7 +20,8 @@ function entry(over: Partial<RequestLogEntry> = {}): RequestLogEntry {
     time: T0 + 1000, groupId: 1, groupName: 'alpha', parentGroupId: null, keyId: 1, keyMasked: 'sk-ab…wxyz', proxyKeyId: null,
     model: 'gpt-4o', upstreamModel: 'gpt-4o-2024-08-06', path: '/v1/chat/completions', upstream: 'https://api.example.com',
     status: 200, success: true, type: 'final', stream: false, durationMs: 120, ttftMs: null, promptTokens: 10, completionTokens: 5,
-    cachedTokens: 2, error: null, ip: '127.0.0.1', userAgent: 'test', requestBody: null, responseBody: null, ...over,
+    cachedTokens: 2, error: null, ip: '127.0.0.1', userAgent: 'test', requestBody: null, responseBody: null,
+    requestId: 'r1', cost: 0, clientApi: 'openai', channelApi: 'openai', ...over,
   }
 }
 
@@ -101,7 +102,8 @@ for (const target of targets) {
     it('writes every field of every record, with unique time-sortable ids', async () => {
       const buffer = new RequestLogBuffer()
       const long = 'é'.repeat(50_000) // 100 KB of UTF-8: more than a MySQL TEXT column holds
-      buffer.add(entry({ time: T0 + 2, stream: true, ttftMs: 35, success: false, status: 429, type: 'retry', error: 'rate limited', requestBody: '{"model":"gpt-4o"}', responseBody: long, userAgent: 'u'.repeat(900) }))
+      buffer.add(entry({ time: T0 + 2, stream: true, ttftMs: 35, success: false, status: 429, type: 'retry', error: 'rate limited', requestBody: '{"model":"gpt-4o"}', responseBody: long, userAgent: 'u'.repeat(900),
+        requestId: 'req-1', cost: 0.0125, clientApi: 'openai', channelApi: 'anthropic' }))
       buffer.add(entry({ time: T0 + 1, keyId: null, groupId: null, groupName: '', model: '' }))
       for (let i = 0; i < 600; i++) buffer.add(entry({ time: T0 + 10 + i }))
       await writerWith(buffer).flush()
@@ -117,10 +119,11 @@ for (const target of targets) {
       const got = {
         status: r.status, success: Number(r.success), type: r.type, stream: Number(r.stream), ttft: r.ttft_ms, error: r.error,
         req: r.request_body, path: r.path, masked: r.key_masked,
+        requestId: r.request_id, cost: Number(r.cost), apis: [r.client_api, r.channel_api],
       }
       expect(got).toEqual({
         status: 429, success: 0, type: 'retry', stream: 1, ttft: 35, error: 'rate limited', req: '{"model":"gpt-4o"}',
-        path: '/v1/chat/completions', masked: 'sk-ab…wxyz',
+        path: '/v1/chat/completions', masked: 'sk-ab…wxyz', requestId: 'req-1', cost: 0.0125, apis: ['openai', 'anthropic'],
       })
       expect(Buffer.byteLength(r.response_body)).toBeLessThanOrEqual(60_000)
       expect(r.response_body.startsWith('ééé')).toBe(true)
@@ -132,19 +135,19 @@ for (const target of targets) {
       const buffer = new RequestLogBuffer()
       const w = writerWith(buffer)
       buffer.add(entry({ type: 'retry', success: false, status: 500, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
-      buffer.add(entry({ promptTokens: 100, completionTokens: 50, cachedTokens: 20 }))
+      buffer.add(entry({ promptTokens: 100, completionTokens: 50, cachedTokens: 20, cost: 0.5 }))
       buffer.add(entry({ success: false, status: 503, promptTokens: 0, completionTokens: 0, cachedTokens: 0, keyId: 2 }))
       buffer.add(entry({ model: 'gpt-4o-mini', promptTokens: 7, completionTokens: 3, cachedTokens: 0 }))
       buffer.add(entry({ time: T0 + HOUR + 5, promptTokens: 1, completionTokens: 1, cachedTokens: 1 }))
       await w.flush()
-      buffer.add(entry({ promptTokens: 1000, completionTokens: 1, cachedTokens: 0 }))
+      buffer.add(entry({ promptTokens: 1000, completionTokens: 1, cachedTokens: 0, cost: 0.25 }))
       await w.flush()
 
-      const rows = await query<any>(db, 'SELECT group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens FROM hourly_stats ORDER BY hour, model')
+      const rows = await query<any>(db, 'SELECT group_id, model, hour, requests, failures, prompt_tokens, completion_tokens, cached_tokens, cost FROM hourly_stats ORDER BY hour, model')
       expect(rows.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'model' ? v : Number(v)])))).toEqual([
-        { group_id: 1, model: 'gpt-4o', hour: T0, requests: 3, failures: 1, prompt_tokens: 1100, completion_tokens: 51, cached_tokens: 20 },
-        { group_id: 1, model: 'gpt-4o-mini', hour: T0, requests: 1, failures: 0, prompt_tokens: 7, completion_tokens: 3, cached_tokens: 0 },
-        { group_id: 1, model: 'gpt-4o', hour: T0 + HOUR, requests: 1, failures: 0, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 1 },
+        { group_id: 1, model: 'gpt-4o', hour: T0, requests: 3, failures: 1, prompt_tokens: 1100, completion_tokens: 51, cached_tokens: 20, cost: 0.75 },
+        { group_id: 1, model: 'gpt-4o-mini', hour: T0, requests: 1, failures: 0, prompt_tokens: 7, completion_tokens: 3, cached_tokens: 0, cost: 0 },
+        { group_id: 1, model: 'gpt-4o', hour: T0 + HOUR, requests: 1, failures: 0, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 1, cost: 0 },
       ])
     })
 

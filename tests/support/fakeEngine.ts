@@ -156,7 +156,7 @@ export async function fakeEngine(opts: {
   }))
   const proxyKey: ProxyKeyRow = {
     id: 7, name: 'consumer', keyHash: `hash:${PROXY_KEY}`, masked: 'pk-…', groupIds: [], models: [], rpm: 0, tpm: 0, maxConcurrency: 0,
-    budgetTokens: 0, budgetPeriod: '', expiresAt: null, enabled: true, createdAt: 0, updatedAt: 0,
+    budgetTokens: 0, budgetPeriod: '', budgetCost: 0, ipAllowlist: [], expiresAt: null, enabled: true, createdAt: 0, updatedAt: 0,
   }
   const transport = {
     dispatch(o: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {

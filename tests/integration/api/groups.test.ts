@@ -15,7 +15,7 @@ describe.each(BACKENDS)('groups API on $title', ({ name: backend, skip }) => {
       testModel: 'claude-3-haiku', validationPath: '/v1/messages', models: ['claude-*', 'my-model'], priority: 5,
       modelRedirects: { 'my-model': 'claude-3-5-sonnet' }, modelRedirectStrict: true, paramOverrides: { temperature: 0.2 },
       headerRules: [{ name: 'X-Org', value: '${GROUP_NAME}', action: 'set' }, { name: 'X-Drop', value: '', action: 'remove' }],
-      config: { max_retries: 5, failover_status_codes: '500-599' }, enabled: false,
+      config: { max_retries: 5, failover_status_codes: '500-599' }, enabled: false, acceptsConversions: true, priceMultiplier: 0.8,
     }
     const created = await s.server.api('POST', '/api/groups', full)
     expect(created.status).toBe(201)

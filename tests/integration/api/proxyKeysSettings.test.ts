@@ -8,7 +8,7 @@ describe.each(BACKENDS)('proxy keys and settings API on $title', ({ name: backen
 
   it.skipIf(skip)('creates a proxy key whose secret is shown once and stored only as a hash', async () => {
     const g = (await s.server.api('POST', '/api/groups', { name: 'pk-group', channel: 'openai', upstreams: upstream() })).body
-    const input = { name: 'team a', groupIds: [g.id], models: ['gpt-4o*'], rpm: 60, tpm: 100_000, maxConcurrency: 4, budgetTokens: 1_000_000, budgetPeriod: 'month', expiresAt: Date.now() + 86_400_000, enabled: true }
+    const input = { name: 'team a', groupIds: [g.id], models: ['gpt-4o*'], rpm: 60, tpm: 100_000, maxConcurrency: 4, budgetTokens: 1_000_000, budgetPeriod: 'month', budgetCost: 12.5, ipAllowlist: ['10.0.0.0/8', '::1'], expiresAt: Date.now() + 86_400_000, enabled: true }
     const r = await s.server.api('POST', '/api/proxy-keys', input)
     expect(r.status).toBe(201)
     expect(r.body).toMatchObject({ ...input, id: expect.any(Number), key: expect.stringMatching(/^kg-[A-Za-z0-9]{40}$/) })
@@ -25,7 +25,7 @@ describe.each(BACKENDS)('proxy keys and settings API on $title', ({ name: backen
     expect(JSON.stringify(stored)).not.toContain(secret)
 
     const minimal = await s.server.api('POST', '/api/proxy-keys', { name: 'defaults' })
-    expect(minimal.body).toMatchObject({ groupIds: [], models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', expiresAt: null, enabled: true })
+    expect(minimal.body).toMatchObject({ groupIds: [], models: [], rpm: 0, tpm: 0, maxConcurrency: 0, budgetTokens: 0, budgetPeriod: 'none', budgetCost: 0, ipAllowlist: [], expiresAt: null, enabled: true })
     expect(minimal.body.key).not.toBe(secret)
     const imported = await s.server.api('POST', '/api/proxy-keys', { name: 'kept', key: 'sk-legacy-consumer-key' })
     expect(imported.body).toMatchObject({ key: 'sk-legacy-consumer-key', masked: 'sk-le…-key' })

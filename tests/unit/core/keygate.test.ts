@@ -32,6 +32,7 @@ function fakeEngine() {
           time: Date.now(), groupId: null, groupName: 'alpha', parentGroupId: null, keyId: null, keyMasked: '', proxyKeyId: null, model: 'm', upstreamModel: 'm',
           path: '/v1/chat/completions', upstream: '', status: 499, success: false, type: 'final', stream: false, durationMs: 1, ttftMs: null,
           promptTokens: 0, completionTokens: 0, cachedTokens: 0, error: 'client went away', ip: '', userAgent: '', requestBody: null, responseBody: null,
+          requestId: 'r1', cost: 0, clientApi: 'openai', channelApi: 'openai',
         })
       },
     }
@@ -58,7 +59,7 @@ describe('createKeygate', () => {
     await keygate.groups.create({
       name: 'alpha', displayName: '', description: '', type: 'standard', channel: 'openai', upstreams: [{ url: 'http://127.0.0.1:9', weight: 1 }],
       testModel: 'm', validationPath: '', models: [], priority: 0, modelRedirects: {}, modelRedirectStrict: false, paramOverrides: {}, headerRules: [], allowedPaths: [],
-      config: {}, subGroups: [], enabled: true, sort: 0,
+      acceptsConversions: false, priceMultiplier: 1, config: {}, subGroups: [], enabled: true, sort: 0,
     })
     await new Promise(r => setTimeout(r, 20))
     expect(engine.seen.changes).toContainEqual({ type: 'groups' })

@@ -10,7 +10,8 @@ const entry = (over: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
   time: Date.now(), groupId: 1, groupName: 'alpha', parentGroupId: null, keyId: null, keyMasked: '', proxyKeyId: null,
   model: 'claude-sonnet-4', upstreamModel: 'claude-sonnet-4', path: '/v1/messages', upstream: 'https://api.anthropic.com',
   status: 200, success: true, type: 'final', stream: true, durationMs: 10, ttftMs: 2, promptTokens: 30, completionTokens: 4,
-  cachedTokens: 8, error: null, ip: '', userAgent: '', requestBody: null, responseBody: null, ...over,
+  cachedTokens: 8, error: null, ip: '', userAgent: '', requestBody: null, responseBody: null,
+  requestId: 'r1', cost: 0, clientApi: 'anthropic', channelApi: 'anthropic', ...over,
 })
 
 describe('request log', () => {
