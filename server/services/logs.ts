@@ -1,14 +1,12 @@
 import { and, between, count, desc, eq, getTableColumns, gte, lt, lte, not, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client'
-import type { Page } from '../../shared/schemas/common'
 import { LOG_TOTAL_CAP, type LogFilter, type LogListQuery, type StatusClass } from '../../shared/schemas/logs'
+import type { LogPage, LogSummary } from '../../shared/types/dashboard'
 import type { RequestLogRow } from '../../shared/types/rows'
 import { access, contains } from './dbAccess'
 import { notFound } from './errors'
 
-export type LogSummary = Omit<RequestLogRow, 'requestBody' | 'responseBody'>
-/** The contract's `{items,total}`, with `total` capped (see LogListQuerySchema) and the cursor of the next page. */
-export type LogPage = Page<LogSummary> & { totalExact: boolean; nextCursor: string | null }
+export type { LogPage, LogSummary }
 
 function statusClassWhere(handle: Db, c: StatusClass): SQL | undefined {
   const l = access(handle).t.requestLogs

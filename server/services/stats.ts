@@ -1,7 +1,7 @@
 import { count, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { OverviewQuery, UsageTotals } from '../../shared/schemas/logs'
-import type { KeyStatus } from '../../shared/types/rows'
+import type { KeyCounts, Overview, PeriodFigures } from '../../shared/types/dashboard'
 import { access } from './dbAccess'
 import { getGroupRow } from './groups'
 import {
@@ -9,8 +9,6 @@ import {
 } from './statsWindows'
 
 const WINDOWS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const
-
-export type KeyCounts = Record<KeyStatus, number> & { total: number }
 
 async function keyCounts(handle: Db, groupIds?: number[]): Promise<KeyCounts> {
   const { db, t } = access(handle)
@@ -46,17 +44,6 @@ export async function groupStats(handle: Db, groupId: number, now = Date.now()) 
   return { groupId, scope, keys: await keyCounts(handle, ids), usage }
 }
 
-/** One period of the dashboard: usage, retries, error rate and time to first token. */
-export type PeriodFigures = UsageTotals & {
-  retries: number
-  errorRate: number | null
-  ttftP50: number | null
-  ttftP95: number | null
-  ttftSamples: number
-  from: number
-  to: number
-}
-
 async function period(handle: Db, w: Window, hourly: boolean): Promise<PeriodFigures> {
   const usage = hourly ? await hourlyUsage(handle, w) : await logUsage(handle, w)
   const ttft = await ttftPercentiles(handle, w)
@@ -74,7 +61,7 @@ async function period(handle: Db, w: Window, hourly: boolean): Promise<PeriodFig
  * same span just before it (`previous`, for the trend), requests in the last minute and the one
  * before it, keys by state. `last24h`, `previous24h` and `requestsLastMinute` as before.
  */
-export async function overview(handle: Db, q: OverviewQuery = { range: '24h' }, now = Date.now()) {
+export async function overview(handle: Db, q: OverviewQuery = { range: '24h' }, now = Date.now()): Promise<Overview> {
   const { db, t } = access(handle)
   const groups = Number((await db.select({ n: count() }).from(t.groups))[0]!.n)
   const proxyKeys = Number((await db.select({ n: count() }).from(t.proxyKeys))[0]!.n)

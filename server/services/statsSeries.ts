@@ -1,19 +1,10 @@
 import { and, eq, gte, isNotNull, sql, sum } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { TimeseriesQuery } from '../../shared/schemas/logs'
+import type { Series, SeriesPoint } from '../../shared/types/dashboard'
 import { access } from './dbAccess'
 import { statsScope } from './stats'
 import { DAY, groupIn, HOUR, MINUTE, SPANS } from './statsWindows'
-
-export type SeriesPoint = {
-  time: number
-  requests: number
-  failures: number
-  retries: number
-  promptTokens: number
-  completionTokens: number
-  cachedTokens: number
-}
 
 const STEPS = { '1h': MINUTE, '24h': HOUR, '7d': HOUR, '30d': DAY } as const
 
@@ -25,7 +16,7 @@ const bucketOf = (column: unknown, step: number) => sql<number>`${column} - (${c
  * UTC day for 30 d, zeros where nothing happened. Requests, failures and tokens come from the
  * hourly stats (from the log for 1 h); retries always from the log (so none older than its retention).
  */
-export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now()) {
+export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now()): Promise<Series> {
   const ids = q.groupId !== undefined ? (await statsScope(handle, q.groupId)).ids : undefined
   const step = STEPS[q.range]
   const end = Math.floor(now / step) * step

@@ -1,13 +1,12 @@
 import { and, desc, eq, gte, inArray, isNotNull, sql, sum } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { KeyEventsQuery, OverviewQuery } from '../../shared/schemas/logs'
-import type { KeyStatus } from '../../shared/types/rows'
+import type { KeyEventFeed, TopItem, TopLists } from '../../shared/types/dashboard'
 import { access } from './dbAccess'
 import type { KeyCipher } from './keys/cipher'
 import { maskStored } from './keys/rows'
 import { HOUR, windows } from './statsWindows'
 
-export type TopItem = { id: number | null; name: string; requests: number; failures: number; tokens: number }
 const TOP = 5
 
 const num = (v: unknown) => Number(v ?? 0)
@@ -16,7 +15,7 @@ const num = (v: unknown) => Number(v ?? 0)
  * `GET /api/stats/top?range=`: the busiest groups, models and proxy keys in the range. Groups and
  * models from the hourly stats (the log for 1 h); proxy keys from the log, which alone records them.
  */
-export async function top(handle: Db, q: OverviewQuery, now = Date.now()) {
+export async function top(handle: Db, q: OverviewQuery, now = Date.now()): Promise<TopLists> {
   const { db, t } = access(handle)
   const w = windows(q.range, now).current
   const l = t.requestLogs
@@ -58,20 +57,6 @@ export async function top(handle: Db, q: OverviewQuery, now = Date.now()) {
     proxyKeys: byProxyKey.map(r => item(Number(r.key), proxyKeyNames.get(Number(r.key)) ?? `#${r.key}`, r)),
   }
 }
-
-export type KeyEvent = {
-  keyId: number
-  groupId: number
-  groupName: string
-  masked: string
-  status: KeyStatus
-  lastError: string | null
-  cooldownUntil: number | null
-  consecutiveFailures: number
-  changedAt: number
-}
-
-export type KeyEventFeed = { items: KeyEvent[]; time: number }
 
 /**
  * `GET /api/stats/key-events?since=&limit=`: the keys whose state was written most recently
