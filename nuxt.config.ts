@@ -32,6 +32,9 @@ export default defineNuxtConfig({
   },
   nitro: {
     preset: 'node-server',
+    // The console's JS and CSS are precompressed at build time and served as brotli or gzip
+    // when the browser accepts it (a quarter of the bytes on the first load).
+    compressPublicAssets: { gzip: true, brotli: true },
     // Node 20 runs ES2022 as is: class fields stay native instead of becoming defineProperty
     // helper calls in every constructor (about 1 % of a proxied request's CPU in profiles).
     esbuild: { options: { target: 'es2022' } },
