@@ -3,6 +3,7 @@ import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
+import { wantsExplanation } from './explain'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
@@ -10,6 +11,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -77,42 +79,56 @@ function upstreamOriginAndPath(upstream: UpstreamTarget, path: string, query: st
   return { origin: u.origin, path: u.pathname + u.search }
 }
 
-function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
-  if (g.row.type !== 'aggregate') return g
-  return pickWeighted(g.subGroups, s => s.group.row.enabled && s.group.pool.hasUsable(now))?.group ?? null
+function pickTarget(g: GroupRuntime, now: number, spent: Set<GroupRuntime>): GroupRuntime | null {
+  if (g.row.type !== 'aggregate') return spent.has(g) ? null : g
+  return pickWeighted(g.subGroups, s => s.group.row.enabled && !spent.has(s.group) && s.group.pool.hasUsable(now))?.group ?? null
 }
 
 /**
- * Tries the candidate groups in order (unified routes: by priority; a group with no usable key
- * hands over to the next), each attempt with the next key, until one answers or `max_retries`
- * is used up. Nothing is retried once a byte has gone to the client.
+ * Tries the candidate groups in order (unified routes: by priority), each attempt with the next
+ * key, until one answers. Each group (in an aggregate, each sub-group) has its own `max_retries`
+ * budget: a group whose keys are all refused, throttled, failing or used up hands the same
+ * request over to the next, since another group may well serve it. Nothing is retried once a
+ * byte has gone to the client, nor after an answer that is the request's own fault.
  */
 export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
+  const explain = wantsExplanation(ctx.res, ctx.pk, ctx.req.headers['x-keygate-explain'])
+  const sticky = stickyRequest(ctx)
+  if (sticky) candidates = await resolveOwner(ctx, sticky, candidates)
   const metrics = engine.metrics
-  const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
-  let attempts = 0
   let failure: Failure | null = null
   let nearestWake: number | null = null
+  /** Attempts per group that made them; a group at its budget is spent for this request. */
+  const attemptsBy = new Map<GroupRuntime, number>()
+  const spent = new Set<GroupRuntime>()
 
   groups: for (const g of candidates) {
-    while (attempts < maxAttempts && !ctx.clientGone) {
+    while (!ctx.clientGone) {
       const now = Date.now()
-      const target = pickTarget(g, now)
-      if (!target) break
+      // A sticky member is preferred until its own budget is spent, like any other target.
+      const member = sticky ? stickyMember(sticky, g, now) : null
+      const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
+      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
-      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
+      const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
+        || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
       if (!key) {
+        explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
-        if (target === g) break
+        spent.add(target)
         continue
       }
       const upstream = pickWeighted(target.upstreams)
-      if (!upstream) break
+      if (!upstream) { spent.add(target); continue }
       const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
-      attempts++
+      const made = (attemptsBy.get(target) ?? 0) + 1
+      attemptsBy.set(target, made)
+      if (made > s.settings.max_retries) spent.add(target)
+      sticky?.tried.add(key.id)
+      explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
       const headers = { ...baseHeaders }
@@ -130,9 +146,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const attempt = new UpstreamAttempt(ctx.res, () => {
         // A usable answer: from here on the client receives bytes, so this attempt is final.
         recordSuccess(target.pool, key, engine.sink)
+        const tap = target.channel.dialect(prepared.path).usageTap()
         return {
           dialect: ctx.dialect, stream: prepared.stream,
-          tap: target.channel.dialect(prepared.path).usageTap(),
+          tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
           filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
@@ -153,6 +170,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
         metrics.attempt({ group: target.row.name, outcome: 'retry' })
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: ${timedOut ? 'timeout' : 'unreachable'}`)
         failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
@@ -170,6 +188,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: HTTP ${status}`)
         if (!refusesRequest(status, verdict) && s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }
@@ -186,7 +205,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       finished(ctx, g, log.status, log.ttftMs, prepared.stream)
       return
     }
-    if (attempts >= maxAttempts || ctx.clientGone) break
+    if (ctx.clientGone) break
   }
 
   if (ctx.clientGone) {
