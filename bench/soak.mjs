@@ -196,14 +196,17 @@ const checks = {
   // Keygate's own count: one final log row per request (the aborted ones as 499), none dropped.
   logRowsMatch: logRowsFinal + last.logRowsDropped === counts.sent + saturationCounts.sent,
 }
-const pass = Object.values(checks).every(Boolean)
+// Two minutes are too short to judge memory and stalls (a busy CI runner's scheduling shows as
+// stalls): --quick gates on nothing lost and the log's count, and reports the rest.
+const gating = QUICK ? ['noneLost', 'logRowsMatch'] : Object.keys(checks)
+const pass = gating.every(k => checks[k])
 const result = {
   minutes: MINUTES, rate: RATE, measuredSaturation: measured && Math.round(measured), counts, saturationCounts, adminErrors, logRowsFinal,
   warmup: warm, last, checks, pass, samples,
   maxLoopMsAfterWarmup: Math.max(...samples.filter(s => s.minute >= warm.minute).map(s => s.loopMaxMs)),
   maxLoopP99MsAfterWarmup: Math.max(...samples.filter(s => s.minute >= warm.minute).map(s => s.loopP99Ms)),
 }
-console.log(`soak: ${pass ? 'PASS' : 'FAIL'} ${JSON.stringify(checks)}; requests ${JSON.stringify(counts)}; final log rows ${logRowsFinal}; admin errors ${adminErrors}`)
+console.log(`soak: ${pass ? 'PASS' : 'FAIL'} (gating: ${gating.join(', ')}) ${JSON.stringify(checks)}; requests ${JSON.stringify(counts)}; final log rows ${logRowsFinal}; admin errors ${adminErrors}`)
 if (opt('json', null)) writeFileSync(opt('json'), JSON.stringify(result, null, 2))
 await kg.stop()
 await agent.close()
