@@ -78,7 +78,9 @@ describe.each(BACKENDS)('dashboard and log paging API on $title', ({ name: backe
     // TTFT over successful finals with a first byte: 50, 100, 200, 300, 400, 1000.
     expect(r.body.current).toMatchObject({ ttftP50: 200, ttftP95: 1000, ttftSamples: 6 })
     expect(r.body.previous).toMatchObject({ requests: 1, failures: 0, retries: 0, ttftP50: 70 })
-    expect(r.body.rpm).toEqual({ now: 2, previous: 1 })
+    // Rows were written 30, 40 and 70 s before `now`; on a slow machine the minutes may have moved on since.
+    if (Date.now() - now < 25_000) expect(r.body.rpm).toEqual({ now: 2, previous: 1 })
+    else expect(r.body.rpm.now + r.body.rpm.previous).toBeLessThanOrEqual(3)
     expect(r.body.keys).toMatchObject({ total: 0 })
 
     const day = await s.server.api('GET', '/api/stats/overview?range=24h')
