@@ -35,7 +35,8 @@ export type GroupFormModel = {
 const splitList = (text: string, sep: RegExp) => text.split(sep).map(s => s.trim()).filter(Boolean)
 
 function emptyConfig(): Record<GroupConfigKey, ConfigOverride> {
-  return Object.fromEntries(GROUP_CONFIG_KEYS.map(k => [k, { on: false, value: SETTINGS[k].default }])) as Record<GroupConfigKey, ConfigOverride>
+  const entries = GROUP_CONFIG_KEYS.map(k => [k, { on: false, value: SETTINGS[k].default }])
+  return Object.fromEntries(entries) as Record<GroupConfigKey, ConfigOverride>
 }
 
 /** The form for a new group of `type` (a channel's defaults filled in), or for editing `group`. */
