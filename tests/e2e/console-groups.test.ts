@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import OpenAI from 'openai'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CHANNELS } from '../../shared/channels'
 import { browserMissing, checkThemes, consoleSuite, startConsole, type Console } from './support/console'
 
@@ -22,7 +22,11 @@ async function waitForTask(page: Page) {
 
 describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
   let c: Console
-  beforeAll(async () => { c = await startConsole() }, 60_000)
+  beforeAll(async () => {
+    // A page on a busy machine can take longer than expect.poll's default second to draw.
+    vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 100 } } })
+    c = await startConsole()
+  }, 60_000)
   afterAll(async () => { await c?.close() })
 
   it('creates a group with every kind of field, refusing bad input before sending, and shows copyable endpoints on this address', async () => {
@@ -109,7 +113,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await expect.poll(() => page.locator('[data-test="key-counts"]').textContent()).toContain('2 (2 active')
 
     const extra = Array.from({ length: 120 }, (_, i) => `sk-upload-${String(i).padStart(4, '0')}-zzzzzzzzzzzz`)
-    await page.locator('[data-test="key-upload"] input[type="file"]').setInputFiles({
+    await page.locator('input[type="file"]').setInputFiles({
       name: 'keys.txt', mimeType: 'text/plain', buffer: Buffer.from(`${[KEYS[2], ...extra, KEYS[1]].join('\n')}\n`),
     })
     await waitForTask(page)
