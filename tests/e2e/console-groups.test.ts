@@ -39,7 +39,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     // The channel list is the shared one.
     await page.locator('[data-test="channel-select"]').click()
     await expect.poll(() => page.locator('.n-base-select-option').allTextContents()).toEqual(CHANNELS.map(ch => ch.label))
-    await page.locator('.n-base-select-option').filter({ hasText: /^OpenAI$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^OpenAI$/ }).click()
 
     // The shared schema's messages, next to their fields, before anything is sent.
     await page.locator('input[name="name"]').fill('Bad Name')
@@ -101,7 +101,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await page.locator('[data-test="copy-endpoint"]').click()
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`${c.server.url}/proxy/console-oa`)
     await page.close()
-  }, 120_000)
+  }, 240_000)
 
   it('adds keys by text and from a dropped .txt with progress, shows each key\'s detail, exports behind a warning', async () => {
     const page = await c.open()
@@ -161,7 +161,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await expect.poll(() => table.locator('tbody tr').count()).toBe(50)
     await checkThemes(page, 'group', () => page.locator('[data-test="snippets"]').waitFor())
     await page.close()
-  }, 120_000)
+  }, 240_000)
 
   it('selects every key matching a filter across pages and acts on all of them, after a confirmation naming how many', async () => {
     const page = await c.open()
@@ -178,7 +178,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
 
     // Every active key (121, more than a page), deleted after a confirmation that names the number.
     await page.locator('[data-test="status-filter"]').click()
-    await page.locator('.n-base-select-option').filter({ hasText: /^active$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^active$/ }).click()
     await expect.poll(() => page.locator('.n-pagination-prefix').textContent()).toContain('121 keys')
     await table.locator('thead .n-checkbox').click()
     await page.locator('[data-test="select-all-matching"]').click()
@@ -191,7 +191,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     expect(stats.body.keys).toMatchObject({ total: 2, active: 0, disabled: 2 })
     await expect.poll(() => page.locator('[data-test="key-counts"]').textContent()).toContain('2 (0 active')
     await page.close()
-  }, 90_000)
+  }, 180_000)
 
   it('in Chinese: an edited model redirect routes the next SDK request as edited', async () => {
     const g = await groupByName(c, 'console-oa')
@@ -217,7 +217,7 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await expect.poll(async () => { await ask(); return upstreamModels(c).at(-1) }, { timeout: 10_000 }).toBe('gpt-4o-mini-2024-07-18')
     expect((await groupByName(c, 'console-oa')).modelRedirects).toEqual({ 'o3': 'o3-2025-04-16', 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18' })
     await page.close()
-  }, 90_000)
+  }, 180_000)
 
   it('in Chinese: reorders, disables, copies with keys, builds an aggregate with weights, and deletes naming what goes', async () => {
     await c.server.api('POST', '/api/groups', { name: 'second', channel: 'openai', upstreams: [{ url: c.upstream.url, weight: 1 }] })
@@ -256,11 +256,11 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await page.locator('[data-test="save-group"]').click()
     await expect.poll(() => page.getByText('请选择分组').count()).toBeGreaterThan(0)
     await page.locator('[data-test="member-0"]').click()
-    await page.locator('.n-base-select-option').filter({ hasText: /^console-oa$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^console-oa$/ }).click()
     await page.locator('input[name="group-weight-0"]').fill('3')
     await page.locator('[data-test="add-group"]').click()
     await page.locator('[data-test="member-1"]').click()
-    await page.locator('.n-base-select-option').filter({ hasText: /^console-copy$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^console-copy$/ }).click()
     await page.locator('[data-test="save-group"]').click()
     await page.waitForURL(/\/groups\/\d+$/)
     const pool = await groupByName(c, 'pool')
@@ -282,5 +282,5 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await expect.poll(names).toEqual(['console-oa', 'second', 'pool'])
     await checkThemes(page, 'groups', () => page.locator('[data-test="groups-table"]').waitFor())
     await page.close()
-  }, 120_000)
+  }, 240_000)
 })

@@ -29,7 +29,7 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
 
     await page.locator('textarea[name="ipAllowlist"]').fill('127.0.0.1\n::1\n10.0.0.0/8')
     await page.locator('[data-test="proxy-key-groups"]').click()
-    await page.locator('.n-base-select-option').filter({ hasText: /^pk-group$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^pk-group$/ }).click()
     await page.keyboard.press('Escape')
     await page.locator('input[name="proxyKeyModels"]').fill('gpt-4o*, o3')
     for (const [name, v] of [['rpm', '600'], ['tpm', '100000'], ['maxConcurrency', '4'], ['budgetTokens', '5000000'], ['budgetCost', '12.5']]) {
@@ -37,7 +37,7 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
       await page.locator(`input[name="${name}"]`).blur()
     }
     await page.locator('[data-test="budget-period"]').click()
-    await page.locator('.n-base-select-option').filter({ hasText: /^per month$/ }).click()
+    await page.locator('.n-base-select-option:visible').filter({ hasText: /^per month$/ }).click()
     await page.locator('input[name="expiresAt"]').fill('2030-01-02 03:04:05')
     await page.locator('input[name="expiresAt"]').press('Enter')
     await page.locator('[data-test="save-proxy-key"]').click()
@@ -72,7 +72,7 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
     expect(await page.content()).not.toContain(secret)
     await checkThemes(page, 'proxy-keys', () => table.waitFor())
     await page.close()
-  }, 120_000)
+  }, 240_000)
 
   it('shows a key\'s use this period against its limits, figures as the API counts them', async (ctx) => {
     const key = (await c.server.api('GET', '/api/proxy-keys')).body.items[0]
@@ -91,7 +91,7 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
     expect(await drawer.locator('[data-test="usage-period"]').textContent()).toContain('per month')
     await checkThemes(page, 'proxy-key-usage', () => drawer.waitFor())
     await page.close()
-  }, 90_000)
+  }, 180_000)
 
   it('in Japanese: edits a limit, disables the key (refused at once), and deletes it after a confirmation naming it', async () => {
     const page = await c.open({ locale: 'ja' })
@@ -115,5 +115,5 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
     await page.locator('[data-test="confirm-yes"]').click()
     await expect.poll(async () => (await c.server.api('GET', '/api/proxy-keys')).body.items.length).toBe(0)
     await page.close()
-  }, 90_000)
+  }, 180_000)
 })

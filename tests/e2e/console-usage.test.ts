@@ -18,7 +18,7 @@ describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
     expect(await chat(c.server, secrets.beta!, 1, { model: 'house-model' })).toEqual([200])
     hasUsage = (await c.server.api('GET', '/api/usage')).status === 200
     if (hasUsage) await expect.poll(async () => (await c.server.api('GET', '/api/usage?groupBy=proxyKey')).body.total.requests).toBe(4)
-  }, 90_000)
+  }, 180_000)
   afterAll(async () => { await c?.close() })
 
   it('charts and lists spend and tokens by proxy key and by model, the same figures as the API', async (ctx) => {
@@ -43,7 +43,7 @@ describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
     expect(await row('house-model').locator('[data-test="unpriced"]').count()).toBe(1)
     await checkThemes(page, 'usage', () => page.locator('[data-test="usage-chart"] canvas').waitFor())
     await page.close()
-  }, 90_000)
+  }, 180_000)
 
   it('in Chinese: prices an unpriced model from the list, and the report counts it at the new price', async (ctx) => {
     if (!hasUsage) ctx.skip('this server has no GET/PUT /api/prices yet')
@@ -72,7 +72,7 @@ describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
     await expect.poll(() => page.getByText('house-model is listed twice').count()).toBe(1)
     expect(sent).toEqual([])
     await page.close()
-  }, 90_000)
+  }, 180_000)
 
   it('the route view speaks the console\'s languages and passes axe in both themes', async () => {
     const page = await c.open({ locale: 'ja' })
@@ -85,5 +85,5 @@ describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
     await switchLanguage(page, 'en')
     await expect.poll(() => page.locator('[data-test="route-verdict"]').textContent()).toContain('Goes to usage-group')
     await page.close()
-  }, 90_000)
+  }, 180_000)
 })
