@@ -66,6 +66,8 @@ export const apiKeys = sqliteTable('api_keys', {
   index('api_keys_group_status').on(t.groupId, t.status, t.id),
   // Key pools load a group page by page in id order, so rotation follows insertion order.
   index('api_keys_group_id').on(t.groupId, t.id),
+  // The dashboard's feed of keys whose state changed lately reads the newest updated_at first.
+  index('api_keys_updated').on(t.updatedAt),
 ])
 
 export const proxyKeys = sqliteTable('proxy_keys', {

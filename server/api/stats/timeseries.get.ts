@@ -1,5 +1,5 @@
 import { TimeseriesQuerySchema } from '../../../shared/schemas/logs'
-import { timeseries } from '../../services/stats'
+import { timeseries } from '../../services/statsSeries'
 import { useKeygate } from '../../utils/keygate'
 import { validateQuery } from '../../utils/validation'
 

@@ -95,7 +95,7 @@ describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toMatch(/^text\/csv/)
     const lines = (await r.text()).trim().split('\n')
-    expect(lines[0]).toMatch(/^id,time,groupId,groupName,/)
+    expect(lines[0]).toMatch(/^id,requestId,time,groupId,groupName,/)
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain('log-c')
     expect(lines[1]).toContain('"upstream 100% broken, ""quoted"", =cmd"')

@@ -1,0 +1,1 @@
+CREATE INDEX `api_keys_updated` ON `api_keys` (`updated_at`);

@@ -1,0 +1,97 @@
+import { and, count, eq, gte, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm'
+import type { Db } from '../../db/client'
+import type { StatsRange, UsageTotals } from '../../shared/schemas/logs'
+import { access } from './dbAccess'
+
+/**
+ * The dashboard's time windows and the two sources behind them: `hourly_stats` (exact, one row
+ * per group, model and hour, kept forever) for whole hours, and `request_logs` (one row per
+ * attempt, kept `request_log_retention_days`) for what hourly rows cannot say: the last hour by
+ * the minute, retries, time to first token and proxy keys.
+ */
+export const MINUTE = 60_000
+export const HOUR = 60 * MINUTE
+export const DAY = 24 * HOUR
+export const SPANS: Record<StatsRange, number> = { '1h': HOUR, '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY }
+
+/** The hour bucket a time falls in (hourly_stats rows are keyed by it). */
+export const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR
+
+/** `[from, to)` in ms; hourly sources round `from` up to the next whole hour (the hour it is in started earlier). */
+export type Window = { from: number; to: number }
+
+export const groupIn = (column: Parameters<typeof inArray>[0], ids: number[] | undefined) =>
+  ids !== undefined ? inArray(column, ids.length ? ids : [-1]) : undefined
+
+const zero = (): UsageTotals => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0 })
+
+/** Requests, failures and tokens from hourly rows whose hour starts in the window. */
+export async function hourlyUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
+  const { db, t } = access(handle)
+  const h = t.hourlyStats
+  const r = (await db.select({
+    requests: sum(h.requests), failures: sum(h.failures),
+    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
+  }).from(h).where(and(gte(h.hour, w.from), lt(h.hour, w.to), groupIn(h.groupId, groupIds))))[0]
+  const out = zero()
+  for (const k of Object.keys(out) as (keyof UsageTotals)[]) out[k] = Number(r?.[k] ?? 0)
+  return out
+}
+
+/** The same figures from the log itself (for windows shorter than an hour), counted as hourly_stats counts them. */
+export async function logUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
+  const { db, t } = access(handle)
+  const l = t.requestLogs
+  const r = (await db.select({
+    requests: sql<number>`sum(case when ${l.type} = 'final' then 1 else 0 end)`,
+    failures: sql<number>`sum(case when ${l.type} = 'final' and not ${l.success} then 1 else 0 end)`,
+    promptTokens: sum(l.promptTokens), completionTokens: sum(l.completionTokens), cachedTokens: sum(l.cachedTokens),
+  }).from(l).where(and(gte(l.time, w.from), lt(l.time, w.to), isNotNull(l.groupId), groupIn(l.groupId, groupIds))))[0]
+  const out = zero()
+  for (const k of Object.keys(out) as (keyof UsageTotals)[]) out[k] = Number(r?.[k] ?? 0)
+  return out
+}
+
+/** Attempts that were retried on another key (`type = 'retry'`) in the window. */
+export async function retryCount(handle: Db, w: Window, groupIds?: number[]): Promise<number> {
+  const { db, t } = access(handle)
+  const l = t.requestLogs
+  const r = await db.select({ n: count() }).from(l)
+    .where(and(gte(l.time, w.from), lt(l.time, w.to), eq(l.type, 'retry'), groupIn(l.groupId, groupIds)))
+  return Number(r[0]?.n ?? 0)
+}
+
+/** Final requests in the window (the requests-per-minute figure). */
+export async function finalCount(handle: Db, w: Window): Promise<number> {
+  const { db, t } = access(handle)
+  const l = t.requestLogs
+  const r = await db.select({ n: count() }).from(l).where(and(gte(l.time, w.from), lt(l.time, w.to), eq(l.type, 'final')))
+  return Number(r[0]?.n ?? 0)
+}
+
+/** How many of the newest successful answers in a window the TTFT percentiles read. */
+export const TTFT_SAMPLE = 5000
+
+/**
+ * Time to first byte, p50 and p95, of the newest TTFT_SAMPLE successful final answers in the
+ * window: a sample read through the time index, so the figure costs the same at 10 or 10,000 rps.
+ */
+export async function ttftPercentiles(handle: Db, w: Window): Promise<{ p50: number | null; p95: number | null; samples: number }> {
+  const { db, t } = access(handle)
+  const l = t.requestLogs
+  const rows = await db.select({ v: l.ttftMs }).from(l)
+    .where(and(gte(l.time, w.from), lt(l.time, w.to), eq(l.type, 'final'), eq(l.success, true), isNotNull(l.ttftMs)))
+    .orderBy(sql`${l.time} desc`).limit(TTFT_SAMPLE)
+  const values = rows.map(r => Number(r.v)).sort((a, b) => a - b)
+  const at = (p: number) => (values.length ? values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)]! : null)
+  return { p50: at(0.5), p95: at(0.95), samples: values.length }
+}
+
+/** The current window of a range and the one before it, aligned as the source needs. */
+export function windows(range: StatsRange, now: number): { current: Window; previous: Window; hourly: boolean } {
+  const span = SPANS[range]
+  if (range === '1h') return { current: { from: now - span, to: now + 1 }, previous: { from: now - 2 * span, to: now - span }, hourly: false }
+  // Whole hours: the current one (still filling) and the span's other hours back from it.
+  const end = hourOf(now) + HOUR
+  return { current: { from: end - span, to: end }, previous: { from: end - 2 * span, to: end - span }, hourly: true }
+}
