@@ -3,10 +3,10 @@
 // figure as a ratio against the reference or the direct path of the same run (PASS/FAIL), and
 // writes JSON to bench/results/. Every child process is stopped by PID at the end, on failure
 // and on Ctrl-C. See bench/README.md.
-//   npm run bench                 full run, about 8 minutes, exits 1 when a target is missed
+//   npm run bench                 full run, about 11 minutes, exits 1 when a target is missed
 //   npm run bench -- --quick      about a minute, smaller phases, no timing checks, assertions off (CI smoke)
 //   options: --no-assert  --stand-in (reference proxies in Keygate's place)  --profile (node --cpu-prof)
-//            --phases throughput,latency,streaming,slow,keys,checks  --keys N
+//            --phases throughput,latency,streaming,slow,keys,workers,checks  --keys N
 // The `checks` phase (last, on every core) runs bench/checks: the timing targets the test suites
 // used to assert; `npm run bench:checks` runs it alone.
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -142,6 +142,7 @@ async function main() {
     results.manyKeys = await phases.manyKeys(many, mock, cfg.manyKeys, log)
     await many.stop()
   }
+  if (wants('workers') && !standIn) results.workers = await (await import('./lib/workers.mjs')).workersPhase(mock, { quick }, log)
   await mock.stop()
   if (wantsChecks) {
     log('timing checks (bench/checks): the targets the test suites used to assert, on every core')

@@ -39,6 +39,7 @@ export function evaluate(results, cfg) {
   const mk = results.manyKeys
   if (mk) add(`Keygate: ${mk.import.keys.toLocaleString('en')}-key group throughput / 3-key group`, mk.ratio, '≥ 0.95', mk.ratio >= 0.95)
   else if (results.manyKeysError) add('Keygate: many-key group throughput / 3-key group', 'not measured', '≥ 0.95', false, results.manyKeysError)
+  if (results.workers) checks.push(...results.workers.checks)
   // bench/checks: already {name, value, limit, pass}.
   if (results.timingChecks) checks.push(...results.timingChecks)
   const errs = []

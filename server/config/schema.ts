@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 /** Thrown for a bad environment; `message` is the one line printed before exiting with code 1. */
@@ -116,6 +117,23 @@ function parseProxyUrl(name: string, v: string): string {
   return v
 }
 
+/** `1`, a count, or `auto` (the cores this process may use). */
+const workers = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? '').trim().toLowerCase()
+      if (s === '') return 1
+      if (s === 'auto') return Math.max(1, availableParallelism())
+      const n = Number(s)
+      if (!Number.isInteger(n) || n < 1 || n > 256) {
+        ctx.addIssue({ code: 'custom', message: `must be auto or a whole number from 1 to 256, got "${v}"` })
+        return z.NEVER
+      }
+      return n
+    })
+
 const EnvSchema = z.object({
   PORT: int(3001, 1, 65535),
   HOST: text('0.0.0.0'),
@@ -146,6 +164,7 @@ const EnvSchema = z.object({
   ENABLE_CORS: bool(false),
   ALLOWED_ORIGINS: z.string().optional().transform(v => (v ?? '').split(',').map(s => s.trim()).filter(Boolean)),
   SHUTDOWN_TIMEOUT: int(30, 0, 3600, 'a number of seconds from 0 to 3600'),
+  WORKERS: workers(),
   HTTP_PROXY: text(),
   HTTPS_PROXY: text(),
   NO_PROXY: text(),
@@ -175,6 +194,8 @@ export type Config = {
   logFormat: 'text' | 'json'
   cors: { enabled: boolean; origins: string[] }
   shutdownTimeoutSeconds: number
+  /** Worker processes serving the port (WORKERS); above 1 a coordinating primary process forks them. */
+  workers: number
   outboundProxy: { http: string; https: string; noProxy: string }
 }
 
@@ -214,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logFormat: e.LOG_FORMAT,
     cors: { enabled: e.ENABLE_CORS, origins: e.ALLOWED_ORIGINS },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+    workers: e.WORKERS,
     outboundProxy: {
       http: parseProxyUrl('HTTP_PROXY', e.HTTP_PROXY),
       https: parseProxyUrl('HTTPS_PROXY', e.HTTPS_PROXY),

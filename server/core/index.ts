@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/client'
+import { clusterMetrics } from '../cluster/metrics'
+import { createSlotClient } from '../cluster/slots'
+import type { WorkerLink } from '../cluster/worker'
 import { ConfigError, type Config } from '../config/schema'
 import type { Logger } from '../logger'
 import { createProxyEngine } from '../proxy'
@@ -62,6 +65,8 @@ export type KeygateOptions = {
   instanceId?: string
   /** How the proxy engine is built (tests pass a fake). */
   createEngine?: (deps: EngineDeps) => Promise<ProxyEngine>
+  /** Set in a worker process (WORKERS > 1): the primary holds the store and sums /metrics. */
+  worker?: WorkerLink
 }
 
 /** Every minute: the lease holder re-tests invalid keys of the groups whose interval has come round. */
@@ -79,17 +84,28 @@ export async function createKeygate(
   const instanceId = opts.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`
   const teardown = createTeardown(log)
   try {
-    const { db, store, cipher, changes, settings } = await openStorage(config, secrets, log, teardown)
+    const worker = opts.worker
+    const { db, store, cipher, changes, settings } = await openStorage(config, secrets, log, teardown, { primary: worker?.primary })
     const metrics = createMetrics()
+    let scraped: Metrics = metrics
+    if (worker) {
+      const shared = clusterMetrics(worker.primary, metrics)
+      teardown.add('cluster metrics', shared.close)
+      scraped = { ...metrics, render: shared.render }
+    }
     // Built before the engine so it closes after it: what the proxy logs while winding down is still written.
     const requestLog = createRequestLog({ db, log, metrics, settings })
     teardown.add('request log', requestLog.stop)
     teardown.add('request log retention', startLogRetention({ db, store, log, owner: instanceId, settings }))
     const tasks = createTaskRunner({ db, store, instanceId, log })
-    await tasks.recoverInterrupted()
+    // A worker's siblings may be running tasks: the primary recovered the previous run's before forking.
+    if (!worker) await tasks.recoverInterrupted()
     const sessions = createSessions(store)
     const authLimiter = createAuthLimiter(store)
 
+    // Concurrency limits count across the workers (through the primary, with or without Redis).
+    const slots = worker && createSlotClient(worker.primary, config.workers)
+    if (slots) teardown.add('concurrency slots', slots.close)
     const engine = await (opts.createEngine ?? createProxyEngine)({
       data: createEngineData(db),
       changes: { subscribe: changes.subscribe },
@@ -98,6 +114,7 @@ export async function createKeygate(
       settings: { current: settings.current },
       secrets: { decrypt: cipher.decrypt, hash: cipher.hash },
       store,
+      slots,
       log,
       options: {
         instanceId,
@@ -131,7 +148,7 @@ export async function createKeygate(
     log.info(`database: ${describeDatabase(config)}; store: ${store.kind}`)
     const keygate: Keygate = {
       config, authKey: secrets.authKey, instanceId, log, lifecycle,
-      db, store, cipher, changes, settings, metrics, requestLog, tasks, sessions, authLimiter,
+      db, store, cipher, changes, settings, metrics: scraped, requestLog, tasks, sessions, authLimiter,
       engine, groups, keys, consumerKeys,
       close: () => teardown.run(),
     }

@@ -1,4 +1,5 @@
 import { openDb, runMigrations, type Db } from '../../db/client'
+import type { IpcPort } from '../cluster/port'
 import { ConfigError, type Config } from '../config/schema'
 import type { Logger } from '../logger'
 import { createChangeFeed, type ChangeFeed } from '../services/changes'
@@ -26,28 +27,19 @@ export function describeDatabase(config: Config) {
  * Opens the database (applying migrations), checks ENCRYPTION_KEY against it, opens the store
  * (checking that Redis answers), starts following change notices and loads the settings. A
  * problem the operator must fix is a ConfigError. Steps register their closing in `teardown`
- * (a fresh one when not given); on failure what was opened is closed again.
+ * (a fresh one when not given); on failure what was opened is closed again. In a worker process
+ * (WORKERS > 1) without Redis, `primary` is the channel to the primary, whose store this one uses.
  */
 export async function openStorage(
   config: Config,
   secrets: { encryptionKey: string },
   log: Logger,
   teardown: Teardown = createTeardown(log),
+  opts: { primary?: IpcPort } = {},
 ): Promise<Storage> {
   try {
-    const db = await openDb(config.database).catch((err: Error) => {
-      throw new ConfigError(`DATABASE_DSN: cannot open ${describeDatabase(config)}: ${err.message}`)
-    })
-    teardown.add('database', db.close)
-    try {
-      await runMigrations(db)
-    } catch (err) {
-      throw new ConfigError(`DATABASE_DSN: migrations failed on ${describeDatabase(config)}: ${(err as Error).message}`)
-    }
-    const cipher = createKeyCipher(secrets.encryptionKey)
-    await verifyEncryptionKey(db, cipher)
-
-    const store = createStore(config.redisUrl, config.redisKeyPrefix)
+    const { db, cipher } = await openDatabase(config, secrets, teardown)
+    const store = createStore(config.redisUrl, config.redisKeyPrefix, opts.primary)
     teardown.add('store', store.close)
     if (store.kind === 'redis') {
       await Promise.race([
@@ -65,4 +57,24 @@ export async function openStorage(
     await teardown.run()
     throw err
   }
+}
+
+/** Opens the database, applies migrations and checks ENCRYPTION_KEY against it; `teardown` closes it. */
+export async function openDatabase(
+  config: Config,
+  secrets: { encryptionKey: string },
+  teardown: Teardown,
+): Promise<{ db: Db; cipher: KeyCipher }> {
+  const db = await openDb(config.database).catch((err: Error) => {
+    throw new ConfigError(`DATABASE_DSN: cannot open ${describeDatabase(config)}: ${err.message}`)
+  })
+  teardown.add('database', db.close)
+  try {
+    await runMigrations(db)
+  } catch (err) {
+    throw new ConfigError(`DATABASE_DSN: migrations failed on ${describeDatabase(config)}: ${(err as Error).message}`)
+  }
+  const cipher = createKeyCipher(secrets.encryptionKey)
+  await verifyEncryptionKey(db, cipher)
+  return { db, cipher }
 }

@@ -1,4 +1,5 @@
 import type { H3Event } from 'h3'
+import { reportReady, workerLink } from '../cluster/worker'
 import { ConfigError, parseConfig, resolveSecrets, type Config } from '../config'
 import { createKeygate, createLifecycle, type Keygate } from '../core'
 import { createLogger } from '../logger'
@@ -73,10 +74,17 @@ export default defineNitroPlugin((nitroApp) => {
     return full(event)
   }, full)
 
-  createKeygate(config, secrets, log, { lifecycle }).then(
+  const worker = workerLink()
+  createKeygate(config, secrets, log, { lifecycle, worker }).then(
     (built) => {
       keygate = built
       engine = built.engine
+      // A worker's readiness is the primary's to announce, once for all of them.
+      if (worker) {
+        log.info(`worker ${worker.id} (pid ${process.pid}) ready`)
+        reportReady(worker)
+        return
+      }
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
       const url = `http://${host}:${config.port}/`
       log.info(`Keygate is ready. Console: ${url}`)

@@ -3,7 +3,7 @@ import type { BodyLimits } from './body'
 import type { Store } from '../store/types'
 import type { UpstreamDispatchers } from './upstreamPools'
 import type { KeyStateSink } from './keypool/transitions'
-import type { EngineMetrics, EngineOptions, RequestLogSink, SettingsSource } from './ports'
+import type { EngineMetrics, EngineOptions, RequestLogSink, SettingsSource, SharedSlots } from './ports'
 import type { ProxyKeyTable } from './proxyKeys'
 import type { GroupRegistry } from './registry'
 
@@ -21,8 +21,10 @@ export type Engine = {
   /** Lookup hash of a proxy key secret. */
   hash: (secret: string) => string
   options: EngineOptions
-  /** Proxy requests in flight on this instance. */
+  /** Proxy requests in flight in this process. */
   inFlight: number
+  /** WORKERS > 1: the limits on requests in flight are counted across the workers through these. */
+  slots: SharedSlots | undefined
   /** Per-request body limits and the instance's budget of buffered body bytes. */
   bodyLimits: BodyLimits
   /** Slots a proxy key without its own maxConcurrency may hold. */

@@ -3,6 +3,7 @@ import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
+import { wantsExplanation } from './explain'
 import { applyHeaderRules, clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { recordFailure, recordSuccess } from './keypool/transitions'
 import type { PoolKey } from './keypool/types'
@@ -10,6 +11,7 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
 
@@ -89,6 +91,9 @@ function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
  */
 export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
+  const explain = wantsExplanation(ctx.res, ctx.pk, ctx.req.headers['x-keygate-explain'])
+  const sticky = stickyRequest(ctx)
+  if (sticky) candidates = await resolveOwner(ctx, sticky, candidates)
   const metrics = engine.metrics
   const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
@@ -99,11 +104,13 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   groups: for (const g of candidates) {
     while (attempts < maxAttempts && !ctx.clientGone) {
       const now = Date.now()
-      const target = pickTarget(g, now)
-      if (!target) break
+      const target = (sticky && stickyMember(sticky, g, now)) || pickTarget(g, now)
+      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
-      const key = s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now)
+      const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
+        || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
       if (!key) {
+        explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
         if (target === g) break
@@ -113,6 +120,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       if (!upstream) break
       const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
       attempts++
+      sticky?.tried.add(key.id)
+      explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
       const headers = { ...baseHeaders }
@@ -130,9 +139,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const attempt = new UpstreamAttempt(ctx.res, () => {
         // A usable answer: from here on the client receives bytes, so this attempt is final.
         recordSuccess(target.pool, key, engine.sink)
+        const tap = target.channel.dialect(prepared.path).usageTap()
         return {
           dialect: ctx.dialect, stream: prepared.stream,
-          tap: target.channel.dialect(prepared.path).usageTap(),
+          tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
           filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
@@ -153,6 +163,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
         metrics.attempt({ group: target.row.name, outcome: 'retry' })
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: ${timedOut ? 'timeout' : 'unreachable'}`)
         failure = { status: log.status, headers: {}, text: '', key, log, blamedKey: false }
         continue
       }
@@ -170,6 +181,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         log.responseBody = text.slice(0, 65536)
         recordFailure(target.pool, key, verdict, s.settings.blacklist_threshold, log.error, engine.sink)
         failure = { status, headers: resHeaders, text, key, log, blamedKey: verdict.kind === 'blame' || verdict.kind === 'ban' }
+        explain?.skip(`${explain.label(g, target)} key ${key.id}: HTTP ${status}`)
         if (!refusesRequest(status, verdict) && s.isFailover(status)) { metrics.attempt({ group: target.row.name, outcome: 'retry' }); continue }
         break groups
       }

@@ -11,6 +11,7 @@ import { reachableModels } from './modelList'
 import { MAX_MODEL_LENGTH } from './models'
 import type { ProxyRoute } from './ports'
 import { admit, authenticate, clientCredential, release } from './proxyKeys'
+import { gatewayBusy, giveSlots, takeGatewaySlot, takeKeySlot } from './sharedSlots'
 import type { GroupRuntime } from './registry'
 
 const EMPTY = Buffer.alloc(0)
@@ -71,12 +72,15 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
 
   const { options } = engine
   if (options.cors.enabled && applyCors(options.cors, req, res)) return
-  if (engine.inFlight >= options.maxConcurrentRequests) {
-    sendError(res, dialect, new ProxyError(429, 'the gateway is at its concurrent request limit; retry shortly', 'rate_limit_exceeded', 1))
+  const { slots } = engine
+  const slot = slots ? takeGatewaySlot(slots, options.maxConcurrentRequests) : engine.inFlight < options.maxConcurrentRequests
+  if (slot !== true && (slot === false || !(await slot))) {
+    sendError(res, dialect, gatewayBusy())
     return
   }
   engine.inFlight++
   let ctx: RequestContext | undefined
+  let keySlot: string | undefined
   try {
     const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
     ctx = {
@@ -86,6 +90,10 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
       path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy),
       userAgent: String(req.headers['user-agent'] ?? ''),
       model: '', group: group ?? null, clientGone: false, abortAttempt: null,
+    }
+    if (slots) {
+      const taking = takeKeySlot(slots, pk, engine.proxyKeySlots)
+      keySlot = typeof taking === 'string' ? taking : await taking
     }
     const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)
     if (admitting) await admitting
@@ -104,6 +112,7 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     logRefused(ctx, e)
   } finally {
     engine.inFlight--
+    if (slots) giveSlots(slots, keySlot)
   }
 }
 

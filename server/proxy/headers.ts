@@ -19,6 +19,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders): Record<st
   const named = incoming.connection ? new Set(String(incoming.connection).toLowerCase().split(',').map(s => s.trim())) : null
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || ACCOUNT_SELECTORS.has(name) || named?.has(name)) continue
+    // Our own request headers (affinity, explain) are for Keygate, not the provider.
+    if (name.startsWith('x-keygate-')) continue
     const v = incoming[name]
     if (v === undefined) continue
     out[name] = Array.isArray(v) ? v.join(', ') : v

@@ -13,6 +13,7 @@ import { applyRemoteState, recordWake, type KeyStateSink } from './keypool/trans
 import type { EngineDeps, ProxyEngine } from './ports'
 import { ProxyKeyTable } from './proxyKeys'
 import { GroupRegistry } from './registry'
+import { explainRoute } from './routeExplain'
 import { validateKey } from './validation'
 
 export type * from './ports'
@@ -93,7 +94,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
 
   const engine: Engine = {
     registry, proxyKeys, sink, store, log, settings: deps.settings, requestLog: deps.requestLog, metrics: deps.metrics,
-    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0,
+    dispatchers, hash: s => secrets.hash(s), options, inFlight: 0, slots: deps.slots,
     bodyLimits: {
       maxBytes: options.maxRequestBodyBytes, timeoutMs: options.requestBodyTimeoutMs, budget: new BodyBudget(options.maxBufferedBodyBytes),
     },
@@ -104,6 +105,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
   return {
     handle: (req, res, route) => handleProxy(engine, req, res, route),
     validateKey: (group, key, opts) => validateKey(group, key, deps.settings.current(), dispatchers, opts),
+    explainRoute: q => explainRoute(registry, proxyKeys, q),
     keyCounts() {
       const out: Record<string, Record<KeyStatus, number>> = {}
       for (const g of registry.byId.values()) if (g.row.type !== 'aggregate') out[g.row.name] = { ...g.pool.counts }

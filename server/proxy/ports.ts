@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { KeyTestResult } from '../../shared/schemas/keys'
+import type { RouteExplanation, RouteQuery } from '../../shared/schemas/route'
 import type { SettingsMap } from '../../shared/settings'
 import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow, RequestLogRow } from '../../shared/types/rows'
 import type { Logger } from '../logger'
@@ -104,6 +105,16 @@ export type EngineOptions = {
   outboundProxy: { http: string; https: string; noProxy: string }
 }
 
+/**
+ * Concurrency limits shared with the other processes of this instance (WORKERS > 1, see
+ * server/cluster/slots.ts); absent in a single process, where the engine counts by itself.
+ */
+export interface SharedSlots {
+  /** Takes a slot of `name` under `limit` across the instance: true when taken. Synchronous while this process holds a spare one. */
+  take(name: string, limit: number): boolean | Promise<boolean>
+  give(name: string): void
+}
+
 export type EngineDeps = {
   data: EngineData
   changes: ChangeFeed
@@ -113,6 +124,8 @@ export type EngineDeps = {
   secrets: KeySecrets
   /** Cross-instance key state messages and per-minute counters (Redis in a cluster). */
   store: Store
+  /** Set with WORKERS > 1: MAX_CONCURRENT_REQUESTS and proxy-key concurrency then hold across workers. */
+  slots?: SharedSlots
   log: Logger
   options: EngineOptions
   /**
@@ -131,6 +144,8 @@ export interface ProxyEngine {
   handle(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void>
   /** Sends the group's channel-specific validation request with `key`. The error text never contains the key. */
   validateKey(group: GroupRow, key: string, opts?: { timeoutMs?: number }): Promise<KeyTestResult>
+  /** Which groups a unified-route request would go to, and why (GET /api/route); null when the proxy key id is unknown. */
+  explainRoute(q: RouteQuery): RouteExplanation | null
   /** Keys by state for every standard group, by group name (read at each metrics scrape). */
   keyCounts(): Record<string, Record<KeyStatus, number>>
   /** Stops following changes, writes back pending key states, closes upstream connections. */

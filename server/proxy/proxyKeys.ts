@@ -48,6 +48,12 @@ export class ProxyKeyTable {
     this.bySecret = new Map()
   }
 
+  /** The key with this row id (admin views only: a scan). */
+  byRowId(id: number): ProxyKeyRuntime | undefined {
+    for (const k of this.byHash.values()) if (k.row.id === id) return k
+    return undefined
+  }
+
   /** The key for a secret; only secrets that match a key are remembered (no growth from guesses). */
   find(secret: string, hash: (s: string) => string): ProxyKeyRuntime | undefined {
     let pk = this.bySecret.get(secret)

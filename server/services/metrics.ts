@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
 import type { KeyStatus } from '../../shared/types/rows'
 import type { AttemptOutcomeLabel, RequestFinished } from '../proxy/ports'
 import { CellCounter, CellHistogram, cellTable, type CounterCell, type HistogramCell } from './metricCells'
@@ -32,6 +32,8 @@ export interface Metrics {
   observeLogBuffer(source: () => number): void
   /** The Prometheus text exposition of every metric, with its content type. */
   render(): Promise<{ contentType: string; body: string }>
+  /** Every metric as data, for the primary to sum over the workers (WORKERS > 1). */
+  snapshot(): Promise<MetricObjectWithValues<MetricValue<string>>[]>
 }
 
 /** One registry with the process's default metrics and Keygate's own. */
@@ -77,6 +79,8 @@ export function createMetrics(): Metrics {
     help: 'Upstream keys by group and state',
     labelNames: ['group', 'state'],
     registers: [registry],
+    // Every worker follows the same key states: summed over workers it would count each key N times.
+    aggregator: 'first',
     collect() {
       this.reset()
       const byGroup = keyStateSource?.() ?? {}
@@ -127,5 +131,6 @@ export function createMetrics(): Metrics {
     observeKeyStates(source) { keyStateSource = source },
     observeLogBuffer(source) { logBufferSource = source },
     async render() { return { contentType: registry.contentType, body: await registry.metrics() } },
+    snapshot: () => registry.getMetricsAsJSON(),
   }
 }

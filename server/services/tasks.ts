@@ -167,10 +167,11 @@ async function pruneTasks(handle: Db) {
 
 /**
  * At boot: tasks left `running` by a previous process are failed. With SQLite only this process
- * uses the file, so every one of them is dead; with MySQL other instances may be alive, so only
+ * uses the file (with WORKERS > 1 the primary calls this before any worker starts, and workers
+ * do not), so every one of them is dead; with MySQL other instances may be alive, so only
  * those whose heartbeat stopped are (the rest are caught by `failStale` on later reads).
  */
-async function recoverInterruptedTasks(handle: Db, instanceId: string) {
+export async function recoverInterruptedTasks(handle: Db, instanceId: string) {
   const { db, t } = access(handle)
   if (handle.dialect === 'sqlite')
     await db.update(t.tasks).set({ state: 'failed', error: INTERRUPTED, updatedAt: Date.now() }).where(and(eq(t.tasks.state, 'running'), ne(t.tasks.instanceId, instanceId)))

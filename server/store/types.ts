@@ -1,9 +1,10 @@
 /**
- * The coordination store: in-process for one instance, Redis for a cluster. Every method has
- * the same meaning on both (tests/unit/store/conformance.test.ts runs one suite on each).
+ * The coordination store: in-process for one instance, Redis for a cluster, the primary's in-process
+ * store over IPC for the workers of one instance (WORKERS > 1). Every method has
+ * the same meaning on all three (tests/unit/store/conformance.test.ts runs one suite on each).
  */
 export interface Store {
-  readonly kind: 'memory' | 'redis'
+  readonly kind: 'memory' | 'redis' | 'ipc'
 
   /** Plain values with an optional time to live (sessions, caches). */
   get(key: string): Promise<string | null>

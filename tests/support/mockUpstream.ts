@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
@@ -247,13 +248,13 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       if (flavour === 'gemini') {
         return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
       }
-      if (path.endsWith('/responses')) return sendJson(responseObject(model, full))
+      if (path.endsWith('/responses')) return sendJson(responseObject(model, full, rec))
       return sendJson({ id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model, choices: [{ index: 0, message: { role: 'assistant', content: full, refusal: null }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, prompt_tokens_details: { cached_tokens: k } } })
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
     res.flushHeaders()
-    const events = streamEvents(flavour, path, model, pieces, rec.json)
+    const events = streamEvents(flavour, path, model, pieces, rec)
     let contentSent = 0
     for (const ev of events) {
       if (ev.content) {
@@ -271,12 +272,19 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     res.end()
   }
 
-  function responseObject(model: string, text: string) {
+  /**
+   * Responses get ids of their own, as OpenAI's do (sticky-key tests follow them), yet the same
+   * for the same key and body, so an answer through Keygate equals the one fetched directly.
+   */
+  function responseObject(model: string, text: string, rec?: RecordedRequest) {
+    const id = rec ? `resp_${createHash('sha256').update(rec.key).update(rec.body).digest('hex').slice(0, 24)}` : 'resp_mock'
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
-    return { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
+    return { id, object: 'response', created_at: 1700000000, status: 'completed', model, output: [{ type: 'message', id: 'msg_mock', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }], usage: { input_tokens: p, output_tokens: c, total_tokens: p + c, input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 } } }
   }
 
-  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], json: any): { data: string; content: boolean }[] {
+  type StreamEvent = { data: string; content: boolean }
+  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], rec: RecordedRequest): StreamEvent[] {
+    const json = rec.json
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {
@@ -297,7 +305,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     }
     if (path.endsWith('/responses')) {
       const full = pieces.join('')
-      const done = responseObject(model, full)
+      const done = responseObject(model, full, rec)
       return [
         { data: sse({ type: 'response.created', sequence_number: 0, response: { ...done, status: 'in_progress', output: [], usage: null } }, 'response.created'), content: false },
         ...pieces.map((t, i) => ({ data: sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_mock', output_index: 0, content_index: 0, delta: t }, 'response.output_text.delta'), content: true })),

@@ -1,4 +1,5 @@
 import type { KeyStatus } from '../../../shared/types/rows'
+import { AffinityIndex, type AffinitySeeds } from './affinity'
 import type { PoolKey } from './types'
 import { WakeHeap } from './wakeHeap'
 
@@ -12,6 +13,8 @@ export class KeyPool {
   private ring: PoolKey[] = []
   private cursor = 0
   private waiting = new WakeHeap()
+  /** Built on the first request that asks for a sticky key; most pools never need it. */
+  private affinity: AffinityIndex | null = null
   readonly counts: Record<KeyStatus, number> = { active: 0, cooling: 0, invalid: 0, disabled: 0 }
   /** Paged reloads so far: each marks the keys it saw with its number (see reloadPoolPaged). */
   reloads = 0
@@ -28,6 +31,24 @@ export class KeyPool {
     if (n === 0) return null
     if (this.cursor >= n) this.cursor = 0
     return this.ring[this.cursor++]!
+  }
+
+  /**
+   * The conversation's key (AffinityIndex): the same on every instance while it is usable, else
+   * the next usable one in the conversation's own order; null when none of those is usable or
+   * `skip` refuses them (the caller then rotates).
+   */
+  pinned(seeds: AffinitySeeds, now: number, skip?: (k: PoolKey) => boolean): PoolKey | null {
+    this.wakeDue(now)
+    if (this.ring.length === 0) return null
+    this.affinity ??= new AffinityIndex(this.byId.values())
+    return this.affinity.pick(seeds, k => k.slot >= 0 && !skip?.(k))
+  }
+
+  /** Whether `k` is in rotation right now (active and not parked). */
+  isUsable(k: PoolKey, now: number): boolean {
+    this.wakeDue(now)
+    return k.slot >= 0 && this.byId.get(k.id) === k
   }
 
   hasUsable(now: number): boolean {
@@ -52,6 +73,7 @@ export class KeyPool {
 
   add(k: PoolKey) {
     this.byId.set(k.id, k)
+    this.affinity?.add(k)
     this.counts[k.status]++
     this.place(k)
   }
@@ -63,6 +85,7 @@ export class KeyPool {
     this.waiting.remove(k)
     this.counts[k.status]--
     this.byId.delete(id)
+    this.affinity?.delete(k)
   }
 
   /** Moves a key to `status` and puts it where that status belongs (ring, heap, or neither). */

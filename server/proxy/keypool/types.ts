@@ -26,6 +26,8 @@ export type PoolKey = {
   parked: boolean
   /** The last paged reload that saw this key's row (keys it did not see were deleted). */
   seenInReload: number
+  /** Index in its bucket of the pool's AffinityIndex, -1 when not indexed. */
+  affinitySlot: number
 }
 
 export function newPoolKey(init: {
@@ -42,6 +44,6 @@ export function newPoolKey(init: {
     id: init.id, groupId: init.groupId, secret: init.secret, masked: init.masked,
     status: init.status, dbStatus: init.status, consecutiveFailures: init.consecutiveFailures,
     cooldownUntil: init.cooldownUntil ?? 0, lastError: init.lastError,
-    slot: -1, heapSlot: -1, wakeAt: 0, parked: false, seenInReload: 0,
+    slot: -1, heapSlot: -1, wakeAt: 0, parked: false, seenInReload: 0, affinitySlot: -1,
   }
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseConfig, parseDatabaseDsn } from '../../../server/config/schema'
 
@@ -17,7 +18,7 @@ describe('configuration from the environment', () => {
     expect(c).toMatchObject({
       port: 3001, host: '0.0.0.0', dataDir: './data', authKey: '', encryptionKey: '',
       database: { dialect: 'sqlite', file: './data/keygate.db' }, redisUrl: '', maxConcurrentRequests: 1000,
-      trustProxy: false, logLevel: 'info', logFormat: 'text', cors: { enabled: false, origins: [] }, shutdownTimeoutSeconds: 30,
+      trustProxy: false, logLevel: 'info', logFormat: 'text', cors: { enabled: false, origins: [] }, shutdownTimeoutSeconds: 30, workers: 1,
       outboundProxy: { http: '', https: '', noProxy: '' },
     })
   })
@@ -41,6 +42,11 @@ describe('configuration from the environment', () => {
     expect(parseConfig({ AUTH_KEY: '12345678' }).authKey).toBe('12345678')
   })
 
+  it('takes WORKERS as a count or auto (the cores available)', () => {
+    expect(parseConfig({ WORKERS: '4' }).workers).toBe(4)
+    expect(parseConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism())
+  })
+
   it('honours lower-case proxy variables as curl does', () => {
     expect(parseConfig({ https_proxy: 'http://p:1' }).outboundProxy.https).toBe('http://p:1')
   })
@@ -52,6 +58,8 @@ describe('configuration from the environment', () => {
     [{ MAX_CONCURRENT_REQUESTS: '0' }, 'MAX_CONCURRENT_REQUESTS: must be a whole number'],
     [{ MAX_CONCURRENT_REQUESTS: '1.5' }, 'MAX_CONCURRENT_REQUESTS:'],
     [{ SHUTDOWN_TIMEOUT: '-1' }, 'SHUTDOWN_TIMEOUT: must be a number of seconds'],
+    [{ WORKERS: '0' }, 'WORKERS: must be auto or a whole number from 1 to 256, got "0"'],
+    [{ WORKERS: 'many' }, 'WORKERS: must be auto or a whole number'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: must be true or false, got "maybe"'],
     [{ ENABLE_CORS: 'sure' }, 'ENABLE_CORS: must be true or false'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of'],

@@ -1,5 +1,9 @@
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { IpcPort } from '../../../server/cluster/port'
+import { createIpcStore } from '../../../server/store/ipc'
 import { createMemoryStore } from '../../../server/store/memory'
 import { createRedisStore } from '../../../server/store/redis'
 import type { Store } from '../../../server/store/types'
@@ -115,6 +119,23 @@ function conformance(name: string, make: () => Store, makeSecond?: () => Store) 
 }
 
 conformance('memory store', createMemoryStore)
+
+// The worker side in this process, the primary's store in a real child process over Node's IPC channel.
+describe('IPC store (workers of one instance)', () => {
+  let host: ChildProcess
+  beforeAll(() => { host = fork(resolve('tests/support/storeHostChild.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }) })
+  afterAll(() => { host.disconnect() })
+  conformance('IPC', () => createIpcStore(host as unknown as IpcPort), () => createIpcStore(host as unknown as IpcPort))
+
+  it('fails a call at once, without waiting, when the channel to the primary is closed', async () => {
+    const gone = fork(resolve('tests/support/storeHostChild.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+    const store = createIpcStore(gone as unknown as IpcPort)
+    expect(await store.incr('n', 1, 1000)).toBe(1)
+    gone.disconnect()
+    await expect(store.get('n')).rejects.toThrow(/closed/)
+    await store.close()
+  })
+})
 
 const prefix = `kg-test-${randomUUID().slice(0, 8)}:`
 describe.skipIf(!testEnv.redisUrl)(`Redis store${testEnv.redisUrl ? '' : ` (skipped: ${skipReason.redis})`}`, () => {
