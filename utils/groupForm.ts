@@ -1,6 +1,6 @@
-import { channelInfo, type ChannelType } from '~~/shared/channels'
-import type { GroupCreateInput, GroupView } from '~~/shared/schemas/groups'
-import { GROUP_CONFIG_KEYS, SETTINGS, type GroupConfigKey } from '~~/shared/settings'
+import { channelInfo, type ChannelType } from '../shared/channels'
+import type { GroupCreateInput, GroupView } from '../shared/schemas/groups'
+import { GROUP_CONFIG_KEYS, SETTINGS, type GroupConfigKey } from '../shared/settings'
 
 /** One per-group override as the form holds it: off means "use the global value". */
 export type ConfigOverride = { on: boolean; value: number | boolean | string }

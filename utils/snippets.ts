@@ -1,4 +1,4 @@
-import type { ChannelType } from '~~/shared/channels'
+import type { ChannelType } from '../shared/channels'
 
 export type SnippetKind = 'openai' | 'anthropic' | 'gemini' | 'curl'
 export type Snippet = { kind: SnippetKind; native: boolean; code: string }
