@@ -30,7 +30,8 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
     await page.locator('textarea[name="ipAllowlist"]').fill('127.0.0.1\n::1\n10.0.0.0/8')
     await page.locator('[data-test="proxy-key-groups"]').click()
     await page.locator('.n-base-select-option:visible').filter({ hasText: /^pk-group$/ }).click()
-    await page.keyboard.press('Escape')
+    // A click elsewhere closes the menu (Escape would close the whole dialog).
+    await page.locator('input[name="proxyKeyModels"]').click()
     await page.locator('input[name="proxyKeyModels"]').fill('gpt-4o*, o3')
     for (const [name, v] of [['rpm', '600'], ['tpm', '100000'], ['maxConcurrency', '4'], ['budgetTokens', '5000000'], ['budgetCost', '12.5']]) {
       await page.locator(`input[name="${name}"]`).fill(v!)
