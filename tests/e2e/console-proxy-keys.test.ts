@@ -2,6 +2,17 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { browserMissing, checkThemes, consoleSuite, startConsole, type Console } from './support/console'
 
+/** Polls outside a test (expect.poll works only inside one): resolves once `ok` holds, throws after `ms`. */
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (ok(v)) return v
+    if (Date.now() > deadline) throw new Error(`condition not met after ${ms} ms: ${JSON.stringify(v)}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
 describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
   let c: Console
   let groupId: number
@@ -12,7 +23,7 @@ describe.skipIf(browserMissing)(consoleSuite('proxy keys'), () => {
     const g = await c.server.api('POST', '/api/groups', { name: 'pk-group', channel: 'openai', upstreams: [{ url: c.upstream.url, weight: 1 }], models: ['gpt-4o-mini'] })
     groupId = g.body.id
     await c.server.api('POST', `/api/groups/${groupId}/keys`, { keys: 'sk-proxy-keys-upstream-0001' })
-    await expect.poll(async () => (await c.server.api('GET', `/api/groups/${groupId}/stats`)).body.keys.active, { timeout: 10_000 }).toBe(1)
+    await until(async () => (await c.server.api('GET', `/api/groups/${groupId}/stats`)).body.keys.active, n => n === 1)
   }, 60_000)
   afterAll(async () => { await c?.close() })
 

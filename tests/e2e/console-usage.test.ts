@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { browserMissing, chat, checkThemes, consoleSuite, startConsole, switchLanguage, type Console } from './support/console'
 
+/** Polls outside a test (expect.poll works only inside one): resolves once `ok` holds, throws after `ms`. */
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (ok(v)) return v
+    if (Date.now() > deadline) throw new Error(`condition not met after ${ms} ms: ${JSON.stringify(v)}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
 describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
   let c: Console
   let hasUsage = false
@@ -12,12 +23,12 @@ describe.skipIf(browserMissing)(consoleSuite('usage, prices and route'), () => {
       name: 'usage-group', channel: 'openai', upstreams: [{ url: c.upstream.url, weight: 1 }], models: ['gpt-4o-mini', 'house-*'],
     })
     await c.server.api('POST', `/api/groups/${g.body.id}/keys`, { keys: 'sk-usage-upstream-key-0001' })
-    await expect.poll(async () => (await c.server.api('GET', `/api/groups/${g.body.id}/stats`)).body.keys.active).toBe(1)
+    await until(async () => (await c.server.api('GET', `/api/groups/${g.body.id}/stats`)).body.keys.active, n => n === 1)
     for (const name of ['alpha', 'beta']) secrets[name] = (await c.server.api('POST', '/api/proxy-keys', { name })).body.key
     expect(await chat(c.server, secrets.alpha!, 3)).toEqual([200, 200, 200])
     expect(await chat(c.server, secrets.beta!, 1, { model: 'house-model' })).toEqual([200])
     hasUsage = (await c.server.api('GET', '/api/usage')).status === 200
-    if (hasUsage) await expect.poll(async () => (await c.server.api('GET', '/api/usage?groupBy=proxyKey')).body.total.requests).toBe(4)
+    if (hasUsage) await until(async () => (await c.server.api('GET', '/api/usage?groupBy=proxyKey')).body.total.requests, n => n === 4)
   }, 180_000)
   afterAll(async () => { await c?.close() })
 
