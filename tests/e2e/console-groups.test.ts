@@ -280,6 +280,8 @@ describe.skipIf(browserMissing)(consoleSuite('groups and keys'), () => {
     await expect.poll(async () => await groupByName(c, 'console-copy')).toBeUndefined()
     expect((await groupByName(c, 'pool')).subGroups).toEqual([{ groupId: (await groupByName(c, 'console-oa')).id, weight: 3 }])
     await expect.poll(names).toEqual(['console-oa', 'second', 'pool'])
+    // The "deleted" notice fades out first: axe would measure its colours halfway through the fade.
+    await page.locator('.n-message').waitFor({ state: 'detached', timeout: 15_000 })
     await checkThemes(page, 'groups', () => page.locator('[data-test="groups-table"]').waitFor())
     await page.close()
   }, 240_000)
