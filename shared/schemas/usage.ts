@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { BUDGET_PERIODS } from './proxyKeys'
+import type { BUDGET_PERIODS } from './proxyKeys'
 
 /** `from`/`to`: epoch milliseconds or an ISO date (as on the log filters). */
 const time = z.union([
@@ -67,6 +67,14 @@ export type ProxyKeyUsage = {
   used: { requests: number; tokens: number; cost: number }
   enforced: { tokens: number; cost: number }
   now: { rpm: number; tpm: number; inFlight: number }
-  limits: { rpm: number; tpm: number; maxConcurrency: number; budgetTokens: number; budgetCost: number; expiresAt: number | null; ipAllowlist: string[] }
+  limits: {
+    rpm: number
+    tpm: number
+    maxConcurrency: number
+    budgetTokens: number
+    budgetCost: number
+    expiresAt: number | null
+    ipAllowlist: string[]
+  }
   remaining: { tokens: number | null; cost: number | null }
 }
