@@ -216,6 +216,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const database = parseDatabaseDsn(e.DATABASE_DSN, e.DATA_DIR)
   if (database.dialect === 'mysql' && !e.ENCRYPTION_KEY)
     throw new ConfigError('ENCRYPTION_KEY is required when DATABASE_DSN is MySQL (instances sharing a database must share it)')
+  // Each worker opens the database itself: an in-memory one would be a separate database per worker.
+  if (e.WORKERS > 1 && database.dialect === 'sqlite' && database.file === ':memory:')
+    throw new ConfigError('WORKERS: more than one worker needs a database they share; an in-memory SQLite database is one per process')
   return {
     port: e.PORT,
     host: e.HOST,

@@ -15,6 +15,7 @@ import { createGroupService, type GroupService } from '../services/groups'
 import { createEngineData, createKeyService, type KeyCipher, type KeyService } from '../services/keys'
 import { startLogRetention } from '../services/logRetention'
 import { createMetrics, type Metrics } from '../services/metrics'
+import { createReadinessProbe, type ReadinessProbe } from '../services/readiness'
 import { createRequestLog, type RequestLog } from '../services/requestLog'
 import type { Settings } from '../services/settings'
 import { createTaskRunner, type TaskRunner } from '../services/tasks'
@@ -45,6 +46,8 @@ export type Keygate = {
   settings: Settings
   metrics: Metrics
   requestLog: RequestLog
+  /** What /ready reports about the database and Redis. */
+  readiness: ReadinessProbe
   tasks: TaskRunner
   sessions: ReturnType<typeof createSessions>
   /** Counts wrong admin keys (login and bearer) per client and overall. */
@@ -149,7 +152,7 @@ export async function createKeygate(
     const keygate: Keygate = {
       config, authKey: secrets.authKey, instanceId, log, lifecycle,
       db, store, cipher, changes, settings, metrics: scraped, requestLog, tasks, sessions, authLimiter,
-      engine, groups, keys, consumerKeys,
+      engine, groups, keys, consumerKeys, readiness: createReadinessProbe({ db, store, requestLog }),
       close: () => teardown.run(),
     }
     lifecycle.markReady(keygate)

@@ -79,15 +79,17 @@ function upstreamOriginAndPath(upstream: UpstreamTarget, path: string, query: st
   return { origin: u.origin, path: u.pathname + u.search }
 }
 
-function pickTarget(g: GroupRuntime, now: number): GroupRuntime | null {
-  if (g.row.type !== 'aggregate') return g
-  return pickWeighted(g.subGroups, s => s.group.row.enabled && s.group.pool.hasUsable(now))?.group ?? null
+function pickTarget(g: GroupRuntime, now: number, spent: Set<GroupRuntime>): GroupRuntime | null {
+  if (g.row.type !== 'aggregate') return spent.has(g) ? null : g
+  return pickWeighted(g.subGroups, s => s.group.row.enabled && !spent.has(s.group) && s.group.pool.hasUsable(now))?.group ?? null
 }
 
 /**
- * Tries the candidate groups in order (unified routes: by priority; a group with no usable key
- * hands over to the next), each attempt with the next key, until one answers or `max_retries`
- * is used up. Nothing is retried once a byte has gone to the client.
+ * Tries the candidate groups in order (unified routes: by priority), each attempt with the next
+ * key, until one answers. Each group (in an aggregate, each sub-group) has its own `max_retries`
+ * budget: a group whose keys are all refused, throttled, failing or used up hands the same
+ * request over to the next, since another group may well serve it. Nothing is retried once a
+ * byte has gone to the client, nor after an answer that is the request's own fault.
  */
 export async function serveWithFailover(ctx: RequestContext, candidates: GroupRuntime[]): Promise<void> {
   const { engine } = ctx
@@ -95,16 +97,19 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   const sticky = stickyRequest(ctx)
   if (sticky) candidates = await resolveOwner(ctx, sticky, candidates)
   const metrics = engine.metrics
-  const maxAttempts = settingsOf(candidates[0]!, engine.settings).settings.max_retries + 1
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
-  let attempts = 0
   let failure: Failure | null = null
   let nearestWake: number | null = null
+  /** Attempts per group that made them; a group at its budget is spent for this request. */
+  const attemptsBy = new Map<GroupRuntime, number>()
+  const spent = new Set<GroupRuntime>()
 
   groups: for (const g of candidates) {
-    while (attempts < maxAttempts && !ctx.clientGone) {
+    while (!ctx.clientGone) {
       const now = Date.now()
-      const target = (sticky && stickyMember(sticky, g, now)) || pickTarget(g, now)
+      // A sticky member is preferred until its own budget is spent, like any other target.
+      const member = sticky ? stickyMember(sticky, g, now) : null
+      const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
       if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
       const s = settingsOf(target, engine.settings)
       const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
@@ -113,13 +118,15 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
-        if (target === g) break
+        spent.add(target)
         continue
       }
       const upstream = pickWeighted(target.upstreams)
-      if (!upstream) break
+      if (!upstream) { spent.add(target); continue }
       const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
-      attempts++
+      const made = (attemptsBy.get(target) ?? 0) + 1
+      attemptsBy.set(target, made)
+      if (made > s.settings.max_retries) spent.add(target)
       sticky?.tried.add(key.id)
       explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
@@ -198,7 +205,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       finished(ctx, g, log.status, log.ttftMs, prepared.stream)
       return
     }
-    if (attempts >= maxAttempts || ctx.clientGone) break
+    if (ctx.clientGone) break
   }
 
   if (ctx.clientGone) {

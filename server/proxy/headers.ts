@@ -1,8 +1,15 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import type { HeaderRule } from '../../shared/types/rows'
 
-/** Never forwarded in either direction (RFC 9110 §7.6.1), plus what we set ourselves. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'])
+/**
+ * Never forwarded in either direction (RFC 9110 §7.6.1), plus what we set ourselves. `expect`
+ * (curl sends `100-continue` with larger bodies) is answered by Node on the client's hop, and
+ * undici refuses to send it, which made such requests fail as "upstream unreachable".
+ */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host',
+  'content-length', 'expect',
+])
 /** The client's credentials and identity stay here: the upstream gets our key, not theirs. */
 const CLIENT_ONLY = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'forwarded', 'accept-encoding', 'origin', 'referer'])
 

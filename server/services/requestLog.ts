@@ -168,6 +168,9 @@ export class RequestLogWriter {
     }
   }
 
+  /** Whether the last write failed and its records wait to be tried again (the database refuses writes). */
+  get failing() { return this.retry !== undefined }
+
   /** True when the batch was written (or given up on); false when it should be tried again later. */
   private async write(records: RequestLogEntry[], ids: string[]): Promise<boolean> {
     try {
@@ -211,6 +214,8 @@ export interface RequestLog {
   readonly depth: number
   /** Records dropped so far (buffer full, or the database kept refusing them). */
   readonly dropped: number
+  /** Whether the database refused the last write (its records wait to be tried again). */
+  readonly failing: boolean
 }
 
 export type RequestLogDeps = {
@@ -243,5 +248,6 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog {
     stop: () => writer.stop(),
     get depth() { return buffer.depth },
     get dropped() { return buffer.dropped },
+    get failing() { return writer.failing },
   }
 }

@@ -182,14 +182,14 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     }
     const refusal = accountRefusal(rec, flavour)
     if (refusal) {
-      res.writeHead(refusal.status, { 'content-type': 'application/json' })
+      res.writeHead(refusal.status, { 'content-type': 'application/json', ...b.headers })
       res.end(JSON.stringify(refusal.body))
       return
     }
     const strict = b.rejectUnknownFields && flavour === 'openai' && json && typeof json === 'object'
     const unknown = strict ? Object.keys(json).find(k => !OPENAI_FIELDS.has(k)) : undefined
     if (unknown !== undefined) {
-      res.writeHead(400, { 'content-type': 'application/json' })
+      res.writeHead(400, { 'content-type': 'application/json', ...b.headers })
       res.end(JSON.stringify(openAiError(`Unrecognized request argument supplied: ${unknown}`, null)))
       return
     }
@@ -312,7 +312,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         { data: sse({ type: 'response.completed', sequence_number: pieces.length + 1, response: done }, 'response.completed'), content: false },
       ]
     }
-    const chunk = (delta: unknown, finish: string | null) => ({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    // Asked for usage, OpenAI adds `"usage": null` to every chunk before the usage chunk.
+    const nullUsage = json?.stream_options?.include_usage ? { usage: null } : {}
+    const chunk = (delta: unknown, finish: string | null) => ({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...nullUsage })
     const out = pieces.map((t, i) => ({ data: `data: ${JSON.stringify(chunk(i === 0 ? { role: 'assistant', content: t } : { content: t }, null))}\n\n`, content: true }))
     out.push({ data: `data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`, content: false })
     if (json?.stream_options?.include_usage) {

@@ -17,7 +17,7 @@ describe('the built server on embedded defaults', () => {
     expect(await health.json()).toEqual({ status: 'ok' })
     const ready = await fetch(`${s.url}/ready`)
     expect(ready.status).toBe(200)
-    expect(await ready.json()).toEqual({ status: 'ready' })
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', redis: 'not used' })
     expect(await s.stop()).toBe(0)
     expect(s.output()).toContain('shutdown complete')
   })

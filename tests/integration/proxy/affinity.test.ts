@@ -146,7 +146,7 @@ describe('sticky keys', () => {
     expect(hopped.size).toBe(onCooling)
     expect(hops).toBe(2 * onCooling)
     expect(turns[4]).toEqual(turns[0])
-  }, 120_000)
+  }, 240_000)
 })
 
 describe('objects created through Keygate stay on their key', () => {

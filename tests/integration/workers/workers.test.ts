@@ -18,6 +18,8 @@ const BAN_KEYS = ['sk-workers-ban-key-dddddd-0004', 'sk-workers-ban-key-eeeeee-0
 const SLOW_KEY = 'sk-workers-slow-key-ffffff-0006'
 const RPM_KEY = 'sk-workers-rpm-key-gggggg-0007'
 const ADMIN = { authorization: `Bearer ${TEST_AUTH_KEY}` }
+/** Two workers boot one after the other on a busy machine: more than one process's 30 s. */
+const BOOT_MS = 90_000
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 let mock: MockUpstream
@@ -55,10 +57,10 @@ describe('WORKERS=2 without Redis', () => {
       ],
       // The seed's readiness poll uses the last key: not the limited one, whose minute must start empty.
       [{ name: 'probe' }, { name: 'limited', rpm: 10 }, { name: 'two-at-once', maxConcurrency: 2 }, { name: 'last' }],
-      { env: { WORKERS: '2' } },
+      { env: { WORKERS: '2' }, timeoutMs: BOOT_MS },
     )
     clients = await pinned()
-  }, 60_000)
+  }, BOOT_MS + 30_000)
   afterAll(async () => {
     for (const c of clients) await c.close()
     await s?.server.stop()
@@ -250,9 +252,9 @@ describe('WORKERS=2: MAX_CONCURRENT_REQUESTS', () => {
     t = await startSeeded(
       [{ name: 'slow', channel: 'openai', upstreams: [{ url: mock2.url, weight: 1 }], keys: [SLOW_KEY] }],
       [{ name: 'wide', maxConcurrency: 100 }],
-      { env: { WORKERS: '2', MAX_CONCURRENT_REQUESTS: '3' } },
+      { env: { WORKERS: '2', MAX_CONCURRENT_REQUESTS: '3' }, timeoutMs: BOOT_MS },
     )
-  }, 60_000)
+  }, BOOT_MS + 30_000)
   afterAll(async () => {
     await t?.server.stop()
     await mock2?.close()
@@ -292,9 +294,9 @@ describe.skipIf(!testEnv.redisUrl)(`WORKERS=2 with Redis${testEnv.redisUrl ? '' 
     r = await startSeeded(
       [{ name: 'w', channel: 'openai', upstreams: [{ url: mock3.url, weight: 1 }], keys: KEYS }],
       [{ name: 'probe' }, { name: 'limited', rpm: 6 }, { name: 'last' }],
-      { env: { WORKERS: '2', REDIS_DSN: testEnv.redisUrl, REDIS_KEY_PREFIX: `kg-workers-${process.pid}-${Date.now()}:` } },
+      { env: { WORKERS: '2', REDIS_DSN: testEnv.redisUrl, REDIS_KEY_PREFIX: `kg-workers-${process.pid}-${Date.now()}:` }, timeoutMs: BOOT_MS },
     )
-  }, 60_000)
+  }, BOOT_MS + 30_000)
   afterAll(async () => {
     await r?.server.stop()
     await mock3?.close()

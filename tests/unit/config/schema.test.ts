@@ -60,6 +60,7 @@ describe('configuration from the environment', () => {
     [{ SHUTDOWN_TIMEOUT: '-1' }, 'SHUTDOWN_TIMEOUT: must be a number of seconds'],
     [{ WORKERS: '0' }, 'WORKERS: must be auto or a whole number from 1 to 256, got "0"'],
     [{ WORKERS: 'many' }, 'WORKERS: must be auto or a whole number'],
+    [{ WORKERS: '2', DATABASE_DSN: 'sqlite://:memory:' }, 'WORKERS: more than one worker needs a database they share'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: must be true or false, got "maybe"'],
     [{ ENABLE_CORS: 'sure' }, 'ENABLE_CORS: must be true or false'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of'],

@@ -2,11 +2,12 @@ import { Transform, type TransformCallback } from 'node:stream'
 
 /**
  * For OpenAI chat-completions streams where the gateway itself asked for
- * `stream_options.include_usage` (to log tokens): forwards every SSE event untouched and as soon
- * as it is complete, and drops only the extra usage chunk (`"choices":[]` plus a `usage`
- * object) the client did not ask for. The only bytes ever held back are those of an event whose
- * end has not arrived yet; a chunk made of whole events with no usage chunk in it passes through
- * as the same Buffer.
+ * `stream_options.include_usage` (to log tokens): forwards every SSE event as soon as it is
+ * complete and undoes what the request it did not make changed: it drops the extra usage chunk
+ * (`"choices":[]` plus a `usage` object) and the `"usage":null` member OpenAI then adds to every
+ * other chunk, so the client receives the stream it asked for. The only bytes ever held back are
+ * those of an event whose end has not arrived yet; a chunk made of whole events that mention no
+ * usage passes through as the same Buffer.
  */
 
 // Searched without the opening quote (checked by findKey): a needle starting with `"` makes the
@@ -15,6 +16,7 @@ const CHOICES = Buffer.from('choices"')
 const USAGE = Buffer.from('usage"')
 const LF2 = Buffer.from('\n\n')
 const CRLF2 = Buffer.from('\r\n\r\n')
+const NULL = Buffer.from('null')
 /** Past this an unfinished event is passed on as is: it is far larger than any usage chunk. */
 const MAX_PENDING = 256 * 1024
 
@@ -66,6 +68,48 @@ function hasUsageObject(buf: Buffer, start: number, end: number): boolean {
   return false
 }
 
+/** Nesting depth of JSON objects and arrays at `buf[at]`, scanning from `start`; -1 when `at` is inside a string. */
+function depthAt(buf: Buffer, start: number, at: number): number {
+  let depth = 0
+  let inString = false
+  for (let i = start; i < at; i++) {
+    const b = buf[i]
+    if (inString) {
+      if (b === 0x5c) i++
+      else if (b === 0x22) inString = false
+    } else if (b === 0x22) inString = true
+    else if (b === 0x7b || b === 0x5b) depth++
+    else if (b === 0x7d || b === 0x5d) depth--
+  }
+  return inString ? -1 : depth
+}
+
+/**
+ * The bytes of the event's top-level `"usage": null` member, with the comma that joins it to its
+ * neighbour, as [from, to); null when it has none. Nested or quoted `usage` keys are left alone.
+ */
+function nullUsageMember(buf: Buffer, start: number, end: number): [number, number] | null {
+  for (let u = findKey(buf, USAGE, start, end); u >= 0; u = findKey(buf, USAGE, u + 1, end)) {
+    const v = valueStart(buf, u + USAGE.length, end)
+    if (v < 0 || v + 4 > end || buf.compare(NULL, 0, 4, v, v + 4) !== 0) continue
+    const open = u - 1
+    // The quote before the key must open it at the top level of the chunk's object.
+    if (depthAt(buf, start, open) !== 1) continue
+    let from = open
+    while (from > start && isSpace(buf[from - 1])) from--
+    if (buf[from - 1] === 0x2c) return [from - 1, v + 4]
+    let to = v + 4
+    while (to < end && isSpace(buf[to])) to++
+    if (buf[to] === 0x2c) {
+      to++
+      while (to < end && isSpace(buf[to])) to++
+      return [open, to]
+    }
+    return [open, v + 4]
+  }
+  return null
+}
+
 /** End (exclusive) of the last complete event in `buf`, or 0 when there is none. */
 function lastEventEnd(buf: Buffer): number {
   const lf = buf.lastIndexOf(LF2)
@@ -88,9 +132,12 @@ export function createInjectedUsageStripper(): Transform {
   let pending: Buffer | null = null
   let done = false
 
-  /** Pushes `buf[0, end)` minus the usage-only event (there is at most one per stream). */
+  /**
+   * Pushes `buf[0, end)` minus the usage-only event (there is at most one per stream) and minus
+   * each other event's `"usage": null`.
+   */
   function forward(stream: Transform, buf: Buffer, end: number) {
-    if (done || !hasUsageObject(buf, 0, end)) {
+    if (findKey(buf, USAGE, 0, end) < 0) {
       stream.push(end === buf.length ? buf : buf.subarray(0, end))
       return
     }
@@ -102,6 +149,12 @@ export function createInjectedUsageStripper(): Transform {
         if (start > runStart) stream.push(buf.subarray(runStart, start))
         runStart = evEnd
         done = true
+      } else {
+        const member = nullUsageMember(buf, start, evEnd)
+        if (member) {
+          stream.push(buf.subarray(runStart, member[0]))
+          runStart = member[1]
+        }
       }
       start = evEnd
     }
