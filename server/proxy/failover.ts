@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
+import { conversionFor, convertedHeaders, prepareConverted, sendConvertedFailure } from './conversion'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
 import { wantsExplanation } from './explain'
@@ -101,7 +102,11 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       // A sticky member is preferred until its own budget is spent, like any other target.
       const member = sticky ? stickyMember(sticky, g, now) : null
       const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
-      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
+      if (!target) {
+        // Spent for this request (its budget used, or its keys found unusable and named already) is not "no usable key".
+        if (!spent.has(g) && !g.subGroups.some(m => spent.has(m.group))) explain?.skip(`${g.row.name}: no usable key`)
+        break
+      }
       const s = settingsOf(target, engine.settings)
       const paced = isPaced(s.settings)
       // A sticky key is taken as the sticky module decides (key_rpm only); pacing counts the keys it picks itself.
@@ -123,7 +128,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       }
       const upstream = pickWeighted(target.upstreams)
       if (!upstream) { spent.add(target); continue }
-      const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
+      const converting = conversionFor(ctx.conversion, target)
+      const prepared = converting
+        ? prepareConverted(ctx.conversion!, target, converting)
+        : prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
       const made = (attemptsBy.get(target) ?? 0) + 1
       attemptsBy.set(target, made)
       if (made > s.settings.max_retries) spent.add(target)
@@ -131,7 +139,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
-      const headers = { ...baseHeaders }
+      const headers = converting ? convertedHeaders(baseHeaders, prepared.stream) : { ...baseHeaders }
       target.channel.setKey(headers, key.secret, prepared.path)
       if (target.row.headerRules?.length) {
         applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
@@ -150,7 +158,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         return {
           dialect: ctx.dialect, stream: prepared.stream,
           tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
-          filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
+          filter: prepared.answer ? prepared.answer() : prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
         }
@@ -161,7 +169,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       try {
         const method = ctx.method
         const body = method === 'GET' || method === 'HEAD' ? null : prepared.body
-        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, ctx.queryString)
+        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, prepared.query ?? ctx.queryString)
         agentOf(upstream, s.settings, engine.dispatchers).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
         outcome = await attempt.done
       } catch (err) {
@@ -248,6 +256,10 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
   if (f.blamedKey) {
     sendError(ctx.res, ctx.dialect, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
+    return
+  }
+  if (f.log.prepared.answer) {
+    sendConvertedFailure(ctx.res, ctx.dialect, f.status, f.headers, f.text, f.key.secret)
     return
   }
   if (!f.text) {

@@ -3,6 +3,7 @@ import { clientAddress } from '../../shared/clientIp'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
+import { clientApiOf, convertibleApi, planConversion, preferNative, reachableByConversion } from './conversion'
 import { decodedPath, unsafePathProblem } from './endpoints'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
@@ -86,11 +87,11 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
     const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started, ip)
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
-      requestId: engine.newRequestId(started), clientApi: (group?.channel ?? channels[0])?.type ?? '',
+      requestId: engine.newRequestId(started), clientApi: clientApiOf(req.method ?? 'GET', pathname, group?.channel ?? channels[0]),
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
       path: pathname, ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
-      model: '', group: group ?? null, clientGone: false, abortAttempt: null,
+      model: '', group: group ?? null, clientGone: false, conversion: null, abortAttempt: null,
     }
     if (slots) {
       const taking = takeKeySlot(slots, pk, engine.proxyKeySlots)
@@ -134,7 +135,7 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   const { engine, pk } = ctx
   const groups = engine.registry.ordered
   if (route.kind === 'unified' && ctx.method === 'GET' && channels.length && channels[0]!.isModelList(ctx.path)) {
-    sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels)))
+    sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels, ctx.path)))
     return
   }
 
@@ -154,18 +155,24 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
     // those serving the model. A request that names no model goes only to groups that serve any
     // model: a group that lists its models must not be reachable by leaving the model out.
     const path = decodedPath(ctx.path)
+    // Groups of other APIs that accept conversions serve this API's generation calls too.
+    const api = channels.length ? convertibleApi(ctx.method, ctx.path) : null
     let speaking = 0
     let reachable = 0
-    const serving: GroupRuntime[] = []
+    let serving: GroupRuntime[] = []
+    let converting = false
     for (const g of groups) {
-      if (!channels.includes(g.channel)) continue
+      const native = channels.includes(g.channel)
+      if (!native && !reachableByConversion(api, g, channels)) continue
       speaking++
-      if (!g.allowsEndpoint(ctx.method, path)) continue
+      if (native && !g.allowsEndpoint(ctx.method, path)) continue
+      converting ||= !native
       reachable++
       if (model ? g.servesModel(model) : g.servesAnyModel) serving.push(g)
     }
     // An endpoint no group opens is refused first, whatever the model: 404, as if it did not exist.
     if (speaking && !reachable) throw endpointNotAllowed(ctx)
+    if (converting) serving = preferNative(serving, channels)
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
@@ -174,6 +181,11 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
         throw new ProxyError(403, 'this request names no model, and the groups serving this API serve only the models they list', 'model_required')
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }
+  }
+  if (route.kind === 'unified' && candidates.some(g => !channels.includes(g.channel))) {
+    const plan = planConversion(convertibleApi(ctx.method, ctx.path)!, ctx.path, ctx.query, ctx.json, channels, candidates)
+    candidates = plan.candidates
+    ctx.conversion = plan.conversion
   }
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')

@@ -15,6 +15,7 @@ export type GroupSpec = {
   paramOverrides?: Record<string, unknown>
   headerRules?: HeaderRule[]
   allowedPaths?: string[]
+  acceptsConversions?: boolean
   config?: Record<string, unknown>
   type?: GroupType
   /** Aggregate groups: sub-groups by name. */
@@ -71,7 +72,8 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
       name: g.name, channel: g.channel, type: g.type ?? 'standard', upstreams: g.upstreams ?? [],
       models: g.models ?? ['*'], priority: g.priority ?? 0, testModel: g.testModel ?? 'gpt-4o-mini', validationPath: g.validationPath ?? '',
       modelRedirects: g.modelRedirects ?? {}, modelRedirectStrict: g.modelRedirectStrict ?? false, paramOverrides: g.paramOverrides ?? {},
-      headerRules: g.headerRules ?? [], ...(g.allowedPaths ? { allowedPaths: g.allowedPaths } : {}), config: g.config ?? {},
+      headerRules: g.headerRules ?? [], ...(g.allowedPaths ? { allowedPaths: g.allowedPaths } : {}),
+      ...(g.acceptsConversions ? { acceptsConversions: true } : {}), config: g.config ?? {},
       ...(g.subGroups ? { subGroups: g.subGroups.map(s => ({ groupId: groupIds[s.name], weight: s.weight })) } : {}),
     }
     const r = await server.api('POST', '/api/groups', body)
