@@ -42,7 +42,7 @@ describe.skipIf(!enabled)(`limits across two instances${enabled ? '' : ' (skippe
       if ((await fetch(`${b.url}/v1/models`, { headers: { authorization: `Bearer ${keys.at(-1)}` } })).status === 200) break
       await new Promise(r => setTimeout(r, 50))
     }
-  })
+  }, 120_000) // two instances booting on a busy machine
   afterAll(async () => {
     await b?.stop()
     await a?.stop()
