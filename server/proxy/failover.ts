@@ -110,7 +110,12 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       // A sticky member is preferred until its own budget is spent, like any other target.
       const member = sticky ? stickyMember(sticky, g, now) : null
       const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
-      if (!target) { explain?.skip(`${g.row.name}: no usable key`); break }
+      if (!target) {
+        // A standard group's lack of keys was explained where its key pick failed.
+        if ((attemptsBy.get(g) ?? 0) > settingsOf(g, engine.settings).settings.max_retries) explain?.skip(`${g.row.name}: max_retries used up`)
+        else if (g.row.type === 'aggregate') explain?.skip(`${g.row.name}: no usable key`)
+        break
+      }
       const s = settingsOf(target, engine.settings)
       const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
         || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
