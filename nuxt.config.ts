@@ -19,14 +19,17 @@ export default defineNuxtConfig({
     'nitro:config'(config) {
       const nuxtHandlers = config.errorHandler ? [config.errorHandler].flat() : []
       config.errorHandler = [fileURLToPath(new URL('./server/apiErrors.ts', import.meta.url)), ...nuxtHandlers] as unknown as string
+      // The built server's entry (WORKERS > 1: it forks worker processes first, node:cluster; each
+      // runs node-server). `nuxt dev` keeps Nitro's own dev entry: one process.
+      if (!config.dev) {
+        config.entry = fileURLToPath(new URL('./server/cluster/entry.ts', import.meta.url))
+        config.alias = { ...config.alias, '#keygate-node-server': nodeServerEntry }
+        config.externals = { ...config.externals, inline: [...(config.externals?.inline ?? []), dirname(nodeServerEntry)] }
+      }
     },
   },
   nitro: {
     preset: 'node-server',
-    // WORKERS > 1: the entry forks worker processes first (node:cluster); each runs node-server.
-    entry: fileURLToPath(new URL('./server/cluster/entry.ts', import.meta.url)),
-    alias: { '#keygate-node-server': nodeServerEntry },
-    externals: { inline: [dirname(nodeServerEntry)] },
     // Node 20 runs ES2022 as is: class fields stay native instead of becoming defineProperty
     // helper calls in every constructor (about 1 % of a proxied request's CPU in profiles).
     esbuild: { options: { target: 'es2022' } },

@@ -2,7 +2,9 @@
 // like `npm run bench` starts Keygate, all pinned to the proxy core) and alternates short wrk
 // rounds between them, so drift on a shared machine hits every build alike. Prints CPU µs per
 // request and req/s per build (median of rounds) and each build's ratio to the first.
-//   node bench/compare-builds.mjs [--rounds 6] [--seconds 5] [--route proxy|v1] A/.output/server/index.mjs B/.output/server/index.mjs
+//   node bench/compare-builds.mjs [--rounds 6] [--seconds 5] [--route proxy|v1] [--limits] A/.output/server/index.mjs B/…
+// --limits gives the proxy key every counted limit (rpm, tpm, token and money budgets, an IP
+// allowlist), all far above what the run uses, so each request pays for checking them.
 import { startMock, PROXY_CORE, CHAT_PATH, MODEL } from './lib/targets.mjs'
 import { startKeygate, createGroup, addKeys, createProxyKey, benchKeys } from './lib/keygate.mjs'
 import { runWrk } from './lib/load.mjs'
@@ -14,6 +16,12 @@ const opt = (name, fallback) => { const i = argv.indexOf(`--${name}`); if (i < 0
 const rounds = Number(opt('rounds', '6'))
 const seconds = Number(opt('seconds', '5'))
 const route = opt('route', 'proxy')
+const li = argv.indexOf('--limits')
+let LIMITS = {}
+if (li >= 0) {
+  argv.splice(li, 1)
+  LIMITS = { rpm: 10_000_000, tpm: 1_000_000_000, budgetTokens: 1e15, budgetCost: 1e9, budgetPeriod: 'month', ipAllowlist: ['127.0.0.0/8', '::1'] }
+}
 const entries = argv
 if (entries.length < 2) { console.error('usage: node bench/compare-builds.mjs [--rounds N] [--seconds S] [--route proxy|v1] ENTRY_A ENTRY_B …'); process.exit(2) }
 try { pin(process.pid, 0) } catch {}
@@ -26,7 +34,7 @@ try {
     const kg = await startKeygate({ name: `keygate-${builds.length}`, core: PROXY_CORE, entry })
     const g = await createGroup(kg, { name: 'bench', upstream: mock.fast, models: [MODEL] })
     await addKeys(kg, g.id, benchKeys(3))
-    const key = await createProxyKey(kg)
+    const key = await createProxyKey(kg, 'bench', LIMITS)
     const url = route === 'v1' ? kg.url + CHAT_PATH : `${kg.url}/proxy/bench${CHAT_PATH}`
     builds.push({ entry, kg, key, url, cpu: [], rps: [] })
     await runWrk({ url, key, model: MODEL, seconds: 3 })

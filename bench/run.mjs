@@ -6,7 +6,7 @@
 //   npm run bench                 full run, about 11 minutes, exits 1 when a target is missed
 //   npm run bench -- --quick      about a minute, smaller phases, no timing checks, assertions off (CI smoke)
 //   options: --no-assert  --stand-in (reference proxies in Keygate's place)  --profile (node --cpu-prof)
-//            --phases throughput,latency,streaming,slow,keys,workers,checks  --keys N
+//            --phases throughput,latency,streaming,conversion,slow,keys,workers,checks  --keys N
 // The `checks` phase (last, on every core) runs bench/checks: the timing targets the test suites
 // used to assert; `npm run bench:checks` runs it alone.
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -18,6 +18,7 @@ import { memory, pin, runToEnd, stopAll } from './lib/procs.mjs'
 import { ENTRY } from './lib/keygate.mjs'
 import { startMock, startReference, startSubject, startManyKeys, CLIENT_KEY, CHAT_PATH, MODEL, SLOW_MODEL, PROXY_CORE } from './lib/targets.mjs'
 import * as phases from './lib/phases.mjs'
+import { convertedStreams } from './lib/conversion.mjs'
 import { evaluate, formatReport } from './lib/report.mjs'
 import { summarizeProfile } from './profile-summary.mjs'
 
@@ -112,6 +113,7 @@ async function main() {
     log(`streaming: ${cfg.streaming.streams} streams of 20 chunks 5 ms apart per target, ${cfg.streaming.concurrency} at a time, in ${cfg.streaming.rounds ?? 1} round(s)`)
     results.streaming = await phases.streaming(targets, cfg.streaming, log)
   }
+  if (wants('conversion') && subject.kg) results.conversion = await convertedStreams(subject, mock, cfg.streaming, log)
   const mb = pid => Math.round(memory(pid).hwmKb / 1024)
   results.peakRssMb = { direct: mb(mock.pid), reference: mb(ref.pid), kgProxy: mb(subject.pid), kgV1: mb(subject.pid) }
 

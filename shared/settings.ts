@@ -14,7 +14,7 @@ type Common = { category: SettingCategory; description: string; group: boolean }
 export type SettingSpec = Common & (
   | { type: 'int'; default: number; min: number; max: number }
   | { type: 'bool'; default: boolean }
-  | { type: 'string'; default: string; format?: 'url' | 'status-ranges' }
+  | { type: 'string'; default: string; format?: 'url' | 'status-ranges' | 'time-zone' }
 )
 
 const int = <const G extends boolean>(def: number, min: number, max: number, category: SettingCategory, group: G, description: string) =>
@@ -37,6 +37,11 @@ export const SETTINGS = {
   ban_status_codes: { type: 'string', default: '', format: 'status-ranges', category: 'keys', group: true, description: 'Upstream statuses that make a key invalid at once' },
   cooldown_seconds: int(60, 1, 86400, 'keys', true, 'Cooldown after a 429 when the provider gives no reset time'),
   key_rpm: int(0, 0, 1_000_000, 'keys', true, 'Requests per minute per key (0 = unlimited)'),
+  key_tpm: int(0, 0, 1_000_000_000, 'keys', true, 'Tokens per minute per key (0 = unlimited); a key at it is skipped until the minute frees it'),
+  key_concurrency: int(0, 0, 100_000, 'keys', true, 'Requests in flight per key on each instance (0 = unlimited)'),
+  key_daily_requests: int(0, 0, 1_000_000_000, 'keys', true, 'Requests per key per day in budget_time_zone (0 = unlimited)'),
+  queue_timeout_ms: int(0, 0, 600_000, 'request', true, 'Milliseconds a request waits for a key when every key of the group is at its pacing limit (0 = 429 at once)'),
+  budget_time_zone: { type: 'string', default: 'UTC', format: 'time-zone', category: 'general', group: false, description: 'IANA time zone of the calendar periods of proxy-key budgets and key_daily_requests (e.g. Europe/Berlin)' },
   key_validation_interval_minutes: int(60, 0, 10080, 'keys', true, 'Minutes between background re-validations of invalid keys (0 = off)'),
   key_validation_concurrency: int(10, 1, 500, 'keys', true, 'Keys validated at once'),
   key_validation_timeout_seconds: int(20, 1, 600, 'keys', true, 'Seconds a validation request may take'),
@@ -58,7 +63,7 @@ export type SettingDefinition = Common & {
   default: number | boolean | string
   min?: number
   max?: number
-  format?: 'url' | 'status-ranges'
+  format?: 'url' | 'status-ranges' | 'time-zone'
 }
 export const SETTING_DEFINITIONS: readonly SettingDefinition[] = Object.entries(SETTINGS)
   .map(([key, spec]) => ({ key: key as SettingKey, ...spec }))
@@ -95,12 +100,20 @@ export function parseStatusRanges(spec: string): (status: number) => boolean {
   return status => ranges.some(([lo, hi]) => status >= lo && status <= hi)
 }
 
+/** Whether Intl knows the zone (works in the browser and on the server). */
+export function isTimeZone(tz: string): boolean {
+  if (!tz || tz.length > 64) return false
+  try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true } catch { return false }
+}
+
 function valueSchema(spec: SettingSpec): z.ZodType {
   if (spec.type === 'int') return z.number().int('must be a whole number').min(spec.min, `must be at least ${spec.min}`).max(spec.max, `must be at most ${spec.max}`)
   if (spec.type === 'bool') return z.boolean()
   const s = z.string().max(2000)
   if (spec.format === 'status-ranges')
     return s.superRefine((v, ctx) => { try { parseStatusRanges(v) } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }) } })
+  if (spec.format === 'time-zone')
+    return s.refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
   if (spec.format === 'url')
     return s.refine(v => v === '' || /^https?:\/\/[^\s]+$/i.test(v), 'must be an http(s):// URL or empty')
   return s

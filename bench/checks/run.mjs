@@ -14,7 +14,7 @@ import { register } from 'tsx/esm/api'
 
 register()
 
-export const CHECKS = ['streaming', 'keys-at-scale', 'pool-reload', 'event-loop']
+export const CHECKS = ['streaming', 'keys-at-scale', 'pool-reload', 'event-loop', 'conversion']
 
 /** Runs the named checks in order; returns [{ name, value, limit, pass, note? }]. */
 export async function runChecks(names = CHECKS, log = console.log) {

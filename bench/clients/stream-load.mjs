@@ -15,8 +15,15 @@ const streams = Number(arg('streams', '200'))
 const concurrency = Number(arg('concurrency', '10'))
 const timeoutMs = Number(arg('timeout', '120')) * 1000
 const hold = process.argv.includes('--hold')
-const body = JSON.stringify({ model: arg('model', 'bench-model'), stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello.' }] })
-const headers = { 'content-type': 'application/json', 'authorization': `Bearer ${arg('key')}` }
+// --api anthropic: Anthropic Messages streams (POST /v1/messages), to time a converted stream.
+const anthropic = arg('api', 'openai') === 'anthropic'
+const body = anthropic
+  ? JSON.stringify({ model: arg('model', 'bench-model'), stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello.' }] })
+  : JSON.stringify({ model: arg('model', 'bench-model'), stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello.' }] })
+const headers = anthropic
+  ? { 'content-type': 'application/json', 'x-api-key': arg('key'), 'anthropic-version': '2023-06-01' }
+  : { 'content-type': 'application/json', 'authorization': `Bearer ${arg('key')}` }
+const END = anthropic ? 'message_stop' : '[DONE]'
 const pool = new Pool(url.origin, {
   connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000, bodyTimeout: timeoutMs, headersTimeout: timeoutMs,
 })
@@ -64,7 +71,7 @@ async function one() {
     tail = (tail + chunk.toString('latin1')).slice(-400)
   }
   const end = performance.now()
-  if (!tail.includes('[DONE]')) throw new Error('stream ended without [DONE]')
+  if (!tail.includes(END)) throw new Error(`stream ended without ${END}`)
   if (tail.includes('"usage"')) usageSeen++
   ttfb.push(first - start)
   ttlb.push(end - start)

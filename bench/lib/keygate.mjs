@@ -122,8 +122,8 @@ export async function addKeys(kg, groupId, keys, { timeoutMs = 600_000, onProgre
  * The benchmark's one consumer: its own concurrency cap set to the gateway's whole limit, since the
  * slow-streams phase opens 1,000 streams with it (a key without one gets PROXY_KEY_MAX_SHARE).
  */
-export async function createProxyKey(kg, name = 'bench') {
-  const created = await kg.api('POST', '/api/proxy-keys', { name, maxConcurrency: 1000 })
+export async function createProxyKey(kg, name = 'bench', extra = {}) {
+  const created = await kg.api('POST', '/api/proxy-keys', { name, maxConcurrency: 1000, ...extra })
   return created.key
 }
 

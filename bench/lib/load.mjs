@@ -62,8 +62,8 @@ export async function runPaced({ url, key, model, rate, seconds, warmup }) {
 }
 
 /** Streams with timing of first byte, last byte and every event; see clients/stream-load.mjs. */
-export async function runStreams({ url, key, model, streams, concurrency }) {
-  const out = await runToEnd('stream-load', process.execPath, [STREAM, '--url', url, '--key', key, '--model', model, '--streams', String(streams), '--concurrency', String(concurrency)], { core: LOAD_CORE })
+export async function runStreams({ url, key, model, streams, concurrency, api = 'openai' }) {
+  const out = await runToEnd('stream-load', process.execPath, [STREAM, '--url', url, '--key', key, '--model', model, '--streams', String(streams), '--concurrency', String(concurrency), '--api', api], { core: LOAD_CORE })
   return lastJson(out, 'ttfbMs')
 }
 

@@ -30,6 +30,8 @@ export function evaluate(results, cfg) {
       add(`${label}: chunk gap p50 / p10 (ms, upstream every 5)`, `${g.p50} / ${g.p10}`, 'p50 4–6, p10 ≥ 2.5', g.p50 >= 4 && g.p50 <= 6 && g.p10 >= 2.5)
     }
   }
+  const cv = results.conversion
+  if (cv) add('Keygate /v1/messages → OpenAI group: converted stream first byte added over same-API stream (ms)', cv.addedTtfbMs, '≤ 1', cv.addedTtfbMs <= 1)
   const slow = results.slowStreams
   if (slow) {
     add(`Keygate: peak RSS with ${slow.count} slow streams (MB)`, slow.peakMb, '≤ 300', slow.peakMb <= 300)
@@ -46,6 +48,7 @@ export function evaluate(results, cfg) {
   for (const [phase, data] of [['throughput', t], ['latency', l], ['streaming', s]]) {
     if (data) for (const [key] of [['direct'], ['reference'], ...KG]) errs.push([`${phase} ${key}`, data[key].errors])
   }
+  if (cv) errs.push(['converted streams', cv.errors])
   if (slow) errs.push(['slow streams', slow.errors])
   if (mk) errs.push(['many keys', mk.errors])
   const total = errs.reduce((a, [, n]) => a + n, 0)
@@ -82,6 +85,10 @@ export function formatReport(results, checks) {
     row('chunk gap p10/p50/p90 (ms)', c => `${round(s[c].gapMs.p10, 1)}/${round(s[c].gapMs.p50, 1)}/${round(s[c].gapMs.p90, 1)}`)
   }
   if (results.peakRssMb) row('peak RSS (MB)', c => results.peakRssMb[c])
+  if (results.conversion) {
+    const c = results.conversion
+    lines.push(`converted stream (Anthropic client, OpenAI group): first byte p50 ${c.converted.ttfbMs.p50} ms vs ${c.same.ttfbMs.p50} ms same-API (+${c.addedTtfbMs}); last byte p50 ${c.converted.ttlbMs.p50} vs ${c.same.ttlbMs.p50} ms; CPU per stream ${c.cpuUsPerStream.converted} vs ${c.cpuUsPerStream.same} µs`)
+  }
   if (results.slowStreams) {
     const x = results.slowStreams
     lines.push(`slow streams: ${x.count} × ${x.chunks} s: RSS before ${x.beforeMb} MB, peak ${x.peakMb} MB, ${x.settleSeconds} s after ${x.afterMb} MB; ${x.completed} completed, ${x.errors} errors`)

@@ -15,6 +15,7 @@ import { createGroupService, type GroupService } from '../services/groups'
 import { createEngineData, createKeyService, type KeyCipher, type KeyService } from '../services/keys'
 import { startLogRetention } from '../services/logRetention'
 import { createMetrics, type Metrics } from '../services/metrics'
+import { createPriceService, seedModelPrices, type PriceService } from '../services/prices'
 import { createReadinessProbe, type ReadinessProbe } from '../services/readiness'
 import { createRequestLog, type RequestLog } from '../services/requestLog'
 import type { Settings } from '../services/settings'
@@ -56,6 +57,7 @@ export type Keygate = {
   groups: GroupService
   keys: KeyService
   consumerKeys: ConsumerKeyService
+  prices: PriceService
   /** Tears everything down in reverse order of building; the request log is written out after the engine stopped. */
   close(): Promise<void>
 }
@@ -106,6 +108,7 @@ export async function createKeygate(
     const sessions = createSessions(store)
     const authLimiter = createAuthLimiter(store)
 
+    await seedModelPrices(db, log)
     // Concurrency limits count across the workers (through the primary, with or without Redis).
     const slots = worker && createSlotClient(worker.primary, config.workers)
     if (slots) teardown.add('concurrency slots', slots.close)
@@ -137,7 +140,10 @@ export async function createKeygate(
     metrics.observeKeyStates(() => engine.keyCounts())
 
     const groups = createGroupService({ db, changes, settings })
-    const consumerKeys = createConsumerKeyService({ db, cipher, changes })
+    const consumerKeys = createConsumerKeyService({
+      db, cipher, changes, counters: id => engine.proxyKeyCounters(id), timeZone: () => settings.current().budget_time_zone,
+    })
+    const prices = createPriceService({ db, changes })
     const keys = createKeyService({
       db, cipher, changes, settings, tasks, log,
       validate: (group, key, o) => engine.validateKey(group, key, o),
@@ -152,7 +158,7 @@ export async function createKeygate(
     const keygate: Keygate = {
       config, authKey: secrets.authKey, instanceId, log, lifecycle,
       db, store, cipher, changes, settings, metrics: scraped, requestLog, tasks, sessions, authLimiter,
-      engine, groups, keys, consumerKeys, readiness: createReadinessProbe({ db, store, requestLog }),
+      engine, groups, keys, consumerKeys, prices, readiness: createReadinessProbe({ db, store, requestLog }),
       close: () => teardown.run(),
     }
     lifecycle.markReady(keygate)

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BodyLease } from './body'
 import type { Dialect, JsonBody } from './channels'
+import type { Conversion } from './conversion'
 import type { Engine } from './engine'
 import type { ProxyKeyRuntime } from './proxyKeys'
 import type { GroupRuntime } from './registry'
@@ -36,6 +37,8 @@ export type RequestContext = {
   model: string
   group: GroupRuntime | null
   clientGone: boolean
+  /** Set when some candidate group speaks another API than the client (formats/). */
+  conversion: Conversion | null
   /** Aborts the attempt in flight, if any. */
   abortAttempt: (() => void) | null
 }

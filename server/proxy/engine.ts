@@ -6,6 +6,9 @@ import type { KeyStateSink } from './keypool/transitions'
 import type { EngineMetrics, EngineOptions, RequestLogSink, SettingsSource, SharedSlots } from './ports'
 import type { ProxyKeyTable } from './proxyKeys'
 import type { GroupRegistry } from './registry'
+import type { ConsumerLimits } from './limits/consumer'
+import type { PriceTable } from './limits/prices'
+import type { PacingDeps } from './keypool/pacing'
 
 /** The engine's long-lived state, built once by createProxyEngine and read by every request. */
 export type Engine = {
@@ -29,6 +32,12 @@ export type Engine = {
   bodyLimits: BodyLimits
   /** Slots a proxy key without its own maxConcurrency may hold. */
   proxyKeySlots: number
+  /** Proxy keys' rpm, tpm and budgets, counted in the Store. */
+  limits: ConsumerLimits
+  /** Upstream-key pacing counters (key_rpm, key_tpm, key_daily_requests). */
+  pacing: PacingDeps
+  /** The price table in force (replaced on a 'prices' notice). */
+  prices: { current: PriceTable }
   /** The id every attempt of one client request shares in the request log. */
   newRequestId: (time: number) => string
 }

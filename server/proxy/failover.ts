@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { joinUrl } from './channels'
 import { classifyFailure, refusesRequest } from './classify'
+import { conversionFor, convertedHeaders, prepareConverted, sendConvertedFailure } from './conversion'
 import type { RequestContext } from './context'
 import { ProxyError, sendError } from './errors'
 import { wantsExplanation } from './explain'
@@ -11,6 +12,8 @@ import { redactSecret, upstreamErrorMessage } from './redact'
 import { agentOf, settingsOf, type GroupRuntime, type UpstreamTarget } from './registry'
 import { UpstreamAttempt, type AttemptOutcome } from './relay'
 import { prepareRequest, type PreparedRequest } from './prepare'
+import { isPaced, pickPacedKey, releasePacedKey } from './keypool/pacing'
+import { usageCost } from './limits/accounting'
 import { recordingTap, resolveOwner, stickyKey, stickyMember, stickyRequest } from './sticky'
 import type { Usage } from './usage'
 import { pickWeighted } from './wrr'
@@ -34,11 +37,13 @@ type LogFields = {
 }
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }
+const tokensOf = (u: Usage | null) => (u ? u.promptTokens + u.completionTokens : 0)
 
 function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
   const end = Date.now()
   const logBody = settingsOf(f.target, ctx.engine.settings).settings.request_log_body
   const u = f.usage ?? NO_USAGE
+  const cost = f.usage ? usageCost(ctx, f.target, f.prepared, f.usage, end) : 0
   ctx.engine.requestLog.record({
     time: f.attemptStarted, groupId: f.target.row.id, groupName: f.target.row.name, parentGroupId: f.parent?.row.id ?? null,
     keyId: f.key.id, keyMasked: f.key.masked, proxyKeyId: ctx.pk.row.id, model: f.prepared.model, upstreamModel: f.prepared.upstreamModel,
@@ -49,23 +54,8 @@ function writeLog(ctx: RequestContext, f: LogFields, type: 'retry' | 'final') {
     error: f.error === null ? null : redactSecret(f.error, f.key.secret), ip: ctx.ip, userAgent: ctx.userAgent,
     requestBody: logBody ? redactSecret(ctx.rawBody.subarray(0, 65536).toString('utf8'), f.key.secret) : null,
     responseBody: logBody && f.responseBody !== null ? redactSecret(f.responseBody, f.key.secret) : null,
-    requestId: ctx.requestId, cost: 0, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
+    requestId: ctx.requestId, cost, clientApi: ctx.clientApi, channelApi: f.target.channel.type,
   })
-}
-
-/** Next usable key that is also under its key_rpm this minute (counted in the Store, cluster-wide). */
-async function nextKeyUnderRpm(ctx: RequestContext, g: GroupRuntime, keyRpm: number, now: number): Promise<PoolKey | null> {
-  const bound = g.pool.usableCount + 1
-  for (let i = 0; i < bound; i++) {
-    const k = g.pool.next(now)
-    if (!k) return null
-    const minute = Math.floor(now / 60_000)
-    let n = 0
-    try { n = await ctx.engine.store.incr(`key-rpm:${k.id}:${minute}`, 1, 61_000) } catch {}
-    if (n <= keyRpm) return k
-    g.pool.park(k, (minute + 1) * 60_000)
-  }
-  return null
 }
 
 /**
@@ -100,6 +90,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
   const baseHeaders = upstreamRequestHeaders(ctx.req.headers)
   let failure: Failure | null = null
   let nearestWake: number | null = null
+  /** Keys were there but all at their pacing limits: 429, not 503. */
+  let pacedOut = false
   /** Attempts per group that made them; a group at its budget is spent for this request. */
   const attemptsBy = new Map<GroupRuntime, number>()
   const spent = new Set<GroupRuntime>()
@@ -111,15 +103,24 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const member = sticky ? stickyMember(sticky, g, now) : null
       const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
       if (!target) {
-        // A standard group's lack of keys was explained where its key pick failed.
+        // Spent for this request (its budget used, or its keys found unusable and named already) is not "no usable key".
         if ((attemptsBy.get(g) ?? 0) > settingsOf(g, engine.settings).settings.max_retries) explain?.skip(`${g.row.name}: max_retries used up`)
-        else if (g.row.type === 'aggregate') explain?.skip(`${g.row.name}: no usable key`)
+        else if (!spent.has(g) && !g.subGroups.some(m => spent.has(m.group))) explain?.skip(`${g.row.name}: no usable key`)
         break
       }
       const s = settingsOf(target, engine.settings)
-      const key = (sticky && await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)))
-        || (s.settings.key_rpm > 0 ? await nextKeyUnderRpm(ctx, target, s.settings.key_rpm, now) : target.pool.next(now))
+      const paced = isPaced(s.settings)
+      // A sticky key is taken as the sticky module decides (key_rpm only); pacing counts the keys it picks itself.
+      let pacedPick = false
+      let key = sticky ? await stickyKey(ctx, sticky, target, s.settings.key_rpm, now, why => explain?.skip(why)) : null
       if (!key) {
+        pacedPick = paced
+        key = paced
+          ? await pickPacedKey(engine.pacing, target.pool, s.settings, Math.ceil(ctx.rawBody.length / 4), () => ctx.clientGone)
+          : target.pool.next(now)
+      }
+      if (!key) {
+        if (paced && (target.pool.parkedCount || target.pool.heldCount)) pacedOut = true
         explain?.skip(`${explain.label(g, target)}: no usable key`)
         const w = target.pool.nextWake()
         if (w !== null && (nearestWake === null || w < nearestWake)) nearestWake = w
@@ -128,7 +129,10 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       }
       const upstream = pickWeighted(target.upstreams)
       if (!upstream) { spent.add(target); continue }
-      const prepared = prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
+      const converting = conversionFor(ctx.conversion, target)
+      const prepared = converting
+        ? prepareConverted(ctx.conversion!, target, converting)
+        : prepareRequest(target, target.channel, ctx.path, ctx.query, ctx.rawBody, ctx.json)
       const made = (attemptsBy.get(target) ?? 0) + 1
       attemptsBy.set(target, made)
       if (made > s.settings.max_retries) spent.add(target)
@@ -136,7 +140,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       explain?.attempt(g, target, key)
       if (failure) { writeLog(ctx, failure.log, 'retry'); failure = null }
 
-      const headers = { ...baseHeaders }
+      const headers = converting ? convertedHeaders(baseHeaders, prepared.stream) : { ...baseHeaders }
       target.channel.setKey(headers, key.secret, prepared.path)
       if (target.row.headerRules?.length) {
         applyHeaderRules(headers, target.row.headerRules, { clientIp: ctx.ip, groupName: target.row.name, apiKey: key.secret, now })
@@ -155,7 +159,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         return {
           dialect: ctx.dialect, stream: prepared.stream,
           tap: sticky ? recordingTap(ctx, sticky, tap, target, key) : tap,
-          filter: prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
+          filter: prepared.answer ? prepared.answer() : prepared.injectedUsage ? target.channel.streamUsage!.stripper() : null,
           onFirstByte: () => { log.ttftMs = Date.now() - ctx.started },
           captureBytes: s.settings.request_log_body ? 65536 : 0,
         }
@@ -166,11 +170,12 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       try {
         const method = ctx.method
         const body = method === 'GET' || method === 'HEAD' ? null : prepared.body
-        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, ctx.queryString)
+        const { origin, path } = upstreamOriginAndPath(upstream, prepared.path, prepared.query ?? ctx.queryString)
         agentOf(upstream, s.settings, engine.dispatchers).dispatch({ origin, path, method: method as 'POST', headers, body }, attempt)
         outcome = await attempt.done
       } catch (err) {
         clearTimeout(timer)
+        if (pacedPick) releasePacedKey(engine.pacing, target.pool, key, s.settings, 0)
         if (ctx.clientGone) return clientClosed(ctx, log)
         log.status = timedOut ? 504 : 502
         log.error = timedOut ? `upstream did not answer within ${s.settings.request_timeout} s` : `upstream unreachable: ${(err as Error).message || (err as Error).name}`
@@ -180,6 +185,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
         continue
       }
       clearTimeout(timer)
+      if (pacedPick) releasePacedKey(engine.pacing, target.pool, key, s.settings, outcome.kind === 'refused' ? 0 : tokensOf(outcome.usage))
 
       if (outcome.kind === 'refused') {
         const { status, headers: resHeaders, text } = outcome
@@ -225,6 +231,7 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
     return
   }
   const retryAfter = nearestWake !== null ? Math.max(1, (nearestWake - Date.now()) / 1000) : undefined
+  if (pacedOut) throw new ProxyError(429, 'every upstream key of this group is at its pacing limit (key_rpm, key_tpm, key_concurrency or key_daily_requests); retry later', 'rate_limit_exceeded', retryAfter ?? 1)
   throw new ProxyError(503, 'no upstream key is available right now; try again later', 'no_available_key', retryAfter)
 }
 
@@ -250,6 +257,10 @@ function clientClosed(ctx: RequestContext, log: LogFields) {
 function sendUpstreamFailure(ctx: RequestContext, f: Failure) {
   if (f.blamedKey) {
     sendError(ctx.res, ctx.dialect, new ProxyError(503, `no usable upstream key: the last one was refused (${f.log.error ?? `HTTP ${f.status}`})`, 'no_available_key'))
+    return
+  }
+  if (f.log.prepared.answer) {
+    sendConvertedFailure(ctx.res, ctx.dialect, f.status, f.headers, f.text, f.key.secret)
     return
   }
   if (!f.text) {

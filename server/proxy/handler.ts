@@ -3,6 +3,7 @@ import { clientAddress } from '../../shared/clientIp'
 import { parseRequestBody, readRequestBody } from './body'
 import { fallbackDialect, unifiedChannels, type Channel, type Dialect } from './channels'
 import type { RequestContext } from './context'
+import { clientApiOf, convertibleApi, planConversion, preferNative, reachableByConversion } from './conversion'
 import { decodedPath, unsafePathProblem } from './endpoints'
 import { serveWithFailover } from './failover'
 import type { Engine } from './engine'
@@ -82,21 +83,21 @@ export async function handleProxy(engine: Engine, req: IncomingMessage, res: Ser
   let ctx: RequestContext | undefined
   let keySlot: string | undefined
   try {
-    const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started)
+    const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy)
+    const pk = authenticate(engine.proxyKeys, clientCredential(req.headers, queryKey), engine.hash, started, ip)
     ctx = {
       engine, req, res, route: route.kind === 'group' ? 'proxy' : pathname.startsWith('/v1beta/') ? 'v1beta' : 'v1', dialect, started, pk,
-      requestId: engine.newRequestId(started), clientApi: (group?.channel ?? channels[0])?.type ?? '',
+      requestId: engine.newRequestId(started), clientApi: clientApiOf(req.method ?? 'GET', pathname, group?.channel ?? channels[0]),
       method: req.method ?? 'GET', query, queryString: query.size ? query.toString() : '', rawBody: EMPTY, bodyLease: { held: 0 }, json: null,
-      path: pathname, ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], options.trustProxy),
+      path: pathname, ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
-      model: '', group: group ?? null, clientGone: false, abortAttempt: null,
+      model: '', group: group ?? null, clientGone: false, conversion: null, abortAttempt: null,
     }
     if (slots) {
       const taking = takeKeySlot(slots, pk, engine.proxyKeySlots)
       keySlot = typeof taking === 'string' ? taking : await taking
     }
-    const admitting = admit(pk, engine.store, started, engine.proxyKeySlots)
-    if (admitting) await admitting
+    admit(pk, engine.proxyKeySlots)
     const c = ctx
     res.once('close', () => { if (!res.writableFinished) { c.clientGone = true; c.abortAttempt?.() } })
     try {
@@ -134,7 +135,7 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
   const { engine, pk } = ctx
   const groups = engine.registry.ordered
   if (route.kind === 'unified' && ctx.method === 'GET' && channels.length && channels[0]!.isModelList(ctx.path)) {
-    sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels)))
+    sendJson(ctx.res, 200, ctx.dialect.modelList(reachableModels(groups, pk, channels, ctx.path)))
     return
   }
 
@@ -154,18 +155,24 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
     // those serving the model. A request that names no model goes only to groups that serve any
     // model: a group that lists its models must not be reachable by leaving the model out.
     const path = decodedPath(ctx.path)
+    // Groups of other APIs that accept conversions serve this API's generation calls too.
+    const api = channels.length ? convertibleApi(ctx.method, ctx.path) : null
     let speaking = 0
     let reachable = 0
-    const serving: GroupRuntime[] = []
+    let serving: GroupRuntime[] = []
+    let converting = false
     for (const g of groups) {
-      if (!channels.includes(g.channel)) continue
+      const native = channels.includes(g.channel)
+      if (!native && !reachableByConversion(api, g, channels)) continue
       speaking++
-      if (!g.allowsEndpoint(ctx.method, path)) continue
+      if (native && !g.allowsEndpoint(ctx.method, path)) continue
+      converting ||= !native
       reachable++
       if (model ? g.servesModel(model) : g.servesAnyModel) serving.push(g)
     }
     // An endpoint no group opens is refused first, whatever the model: 404, as if it did not exist.
     if (speaking && !reachable) throw endpointNotAllowed(ctx)
+    if (converting) serving = preferNative(serving, channels)
     candidates = pk.groups ? serving.filter(g => pk.groups!.has(g.row.id)) : serving
     if (!candidates.length) {
       if (serving.length) throw new ProxyError(403, `this proxy key may not use any group serving ${model || 'this API'}`, 'group_not_allowed')
@@ -175,9 +182,16 @@ async function serve(ctx: RequestContext, route: ProxyRoute, group: GroupRuntime
       throw new ProxyError(404, model ? `the model "${model}" is not served here` : 'no group serves this API', 'model_not_found')
     }
   }
+  if (route.kind === 'unified' && candidates.some(g => !channels.includes(g.channel))) {
+    const plan = planConversion(convertibleApi(ctx.method, ctx.path)!, ctx.path, ctx.query, ctx.json, channels, candidates)
+    candidates = plan.candidates
+    ctx.conversion = plan.conversion
+  }
   ctx.group = candidates[0]!
   if (model && !pk.allowsModel(model)) throw new ProxyError(403, `this proxy key may not use the model "${model}"`, 'model_not_allowed')
   if (!model && pk.limitsModels) throw new ProxyError(403, 'this proxy key may use only the models it lists, and this request names no model', 'model_required')
+  // rpm, tpm (pre-checked with the body's size, ~4 bytes a token) and budgets: one Store call.
+  if (pk.counted) await engine.limits.admit(pk, Math.ceil(ctx.rawBody.length / 4), Date.now())
   await serveWithFailover(ctx, candidates)
 }
 

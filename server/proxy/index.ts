@@ -12,6 +12,8 @@ import { applyKeyRows } from './keypool/sync'
 import { applyRemoteState, recordWake, type KeyStateSink } from './keypool/transitions'
 import type { EngineDeps, ProxyEngine } from './ports'
 import { ProxyKeyTable } from './proxyKeys'
+import { ConsumerLimits } from './limits/consumer'
+import { PriceTable } from './limits/prices'
 import { GroupRegistry } from './registry'
 import { explainRoute } from './routeExplain'
 import { validateKey } from './validation'
@@ -59,6 +61,11 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     for (const id of fresh) void keyReloads.request(id)
   }
   const reloadProxyKeys = async () => proxyKeys.replace(await data.loadProxyKeys())
+  const prices = { current: new PriceTable() }
+  const reloadPrices = async () => { prices.current = new PriceTable(await data.loadPrices()) }
+  const limits = new ConsumerLimits({
+    store, log, timeZone: () => deps.settings.current().budget_time_zone, loadSpend: (id, since) => data.loadProxyKeySpend(id, since),
+  })
 
   // Reloads run one after another, so a slow one never lands on top of a newer one.
   let chain: Promise<void> = Promise.resolve()
@@ -71,6 +78,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     if (c.type === 'groups') return serial(reloadGroups)
     if (c.type === 'keys') return void keyReloads.request(c.groupId, c.keyIds)
     if (c.type === 'proxy-keys') return serial(reloadProxyKeys)
+    if (c.type === 'prices') return serial(reloadPrices)
   })
   const t0 = Date.now()
   // The first loads go at the head of the chain, so a notice's reload cannot land before them.
@@ -78,6 +86,7 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     const { groups, subGroups } = await data.loadGroups()
     registry.replaceGroups(groups, subGroups, makePool)
     await reloadProxyKeys()
+    await reloadPrices()
   })()
   chain = initial.catch(() => {})
   await initial
@@ -100,11 +109,22 @@ export async function createProxyEngine(deps: EngineDeps): Promise<ProxyEngine> 
     },
     proxyKeySlots: Math.max(1, Math.floor(options.proxyKeyMaxShare * options.maxConcurrentRequests)),
     newRequestId: createLogIds(),
+    limits, prices, pacing: { store, clock: limits.clock },
   }
 
   return {
     handle: (req, res, route) => handleProxy(engine, req, res, route),
     validateKey: (group, key, opts) => validateKey(group, key, deps.settings.current(), dispatchers, opts),
+    async proxyKeyCounters(id) {
+      const pk = proxyKeys.byRowId(id)
+      if (!pk) return null
+      const now = Date.now()
+      const c = await limits.counters(pk.row, now)
+      return {
+        rpm: c.rpm, tpm: c.tpm, tokens: c.tokens, cost: c.cost, periodStart: c.period.start, periodEnd: c.period.end,
+        timeZone: deps.settings.current().budget_time_zone, inFlight: pk.inFlight,
+      }
+    },
     explainRoute: q => explainRoute(registry, proxyKeys, q),
     keyCounts() {
       const out: Record<string, Record<KeyStatus, number>> = {}

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { KeyTestResult } from '../../shared/schemas/keys'
 import type { RouteExplanation, RouteQuery } from '../../shared/schemas/route'
 import type { SettingsMap } from '../../shared/settings'
-import type { GroupRow, GroupSubGroupRow, KeyStatus, ProxyKeyRow, RequestLogRow } from '../../shared/types/rows'
+import type { GroupRow, GroupSubGroupRow, KeyStatus, ModelPriceRow, ProxyKeyRow, RequestLogRow } from '../../shared/types/rows'
 import type { Logger } from '../logger'
 import type { Store } from '../store/types'
 
@@ -46,7 +46,13 @@ export interface EngineData {
   loadProxyKeys(): Promise<ProxyKeyRow[]>
   /** Writes key states in one transaction; returns the ids whose row held `expectedStatus`. */
   writeKeyStates(updates: KeyStateUpdate[]): Promise<Set<number>>
+  /** The price table (model or `*` pattern → USD per 1M tokens). */
+  loadPrices(): Promise<ModelPriceRow[]>
+  /** What a proxy key's requests used since `since` (final records: requests; all records: tokens and cost). */
+  loadProxyKeySpend(proxyKeyId: number, since: number): Promise<ProxyKeySpend>
 }
+
+export type ProxyKeySpend = { requests: number; tokens: number; cost: number }
 
 /** A change notice the engine follows (published by whoever changed the data, on any instance). */
 export type EngineChange =
@@ -55,6 +61,7 @@ export type EngineChange =
   /** `keyIds`: only these keys changed (absent: reload the whole group). */
   | { type: 'keys'; groupId: number; keyIds?: number[] }
   | { type: 'proxy-keys' }
+  | { type: 'prices' }
 
 export interface ChangeFeed {
   /** Calls `handler` for every notice from now on, this instance's own included. */
@@ -135,6 +142,18 @@ export type EngineDeps = {
   upstreamTransport?: (origin: string, settings: SettingsMap) => Dispatcher
 }
 
+export type ProxyKeyCounters = {
+  rpm: number
+  tpm: number
+  /** Tokens and USD counted against the budgets this period (0 when the key has no budget). */
+  tokens: number
+  cost: number
+  periodStart: number
+  periodEnd: number | null
+  timeZone: string
+  inFlight: number
+}
+
 /** `/proxy/{group}/…` forwards to one group; the unified routes choose groups by model. */
 export type ProxyRoute = { kind: 'group'; group: string } | { kind: 'unified' }
 
@@ -144,6 +163,8 @@ export interface ProxyEngine {
   handle(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void>
   /** Sends the group's channel-specific validation request with `key`. The error text never contains the key. */
   validateKey(group: GroupRow, key: string, opts?: { timeoutMs?: number }): Promise<KeyTestResult>
+  /** A proxy key's counted limits now (null for an unknown id): this minute's rpm/tpm, this period's enforced spend. */
+  proxyKeyCounters(id: number): Promise<ProxyKeyCounters | null>
   /** Which groups a unified-route request would go to, and why (GET /api/route); null when the proxy key id is unknown. */
   explainRoute(q: RouteQuery): RouteExplanation | null
   /** Keys by state for every standard group, by group name (read at each metrics scrape). */

@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream'
 import type { Channel, JsonBody } from './channels'
 import { ProxyError } from './errors'
 import type { GroupRuntime } from './registry'
@@ -11,6 +12,9 @@ export type PreparedRequest = {
   stream: boolean
   /** We asked for usage in a stream whose client did not (channel.streamUsage): strip it again. */
   injectedUsage: boolean
+  /** Converted requests: the query to send instead of the client's, and the converter of the answer. */
+  query?: string
+  answer?: () => Transform
 }
 
 /**

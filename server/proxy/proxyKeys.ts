@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ProxyKeyRow } from '../../shared/types/rows'
-import type { Store } from '../store/types'
 import { ProxyError } from './errors'
+import { hasCountedLimits } from './limits/consumer'
+import { compileAllowlist, type IpCheck } from './limits/ipAllowlist'
 import { modelMatcher, restrictsModels, type ModelMatcher } from './models'
 
 /** A consumer key as the engine checks it; `inFlight` counts this instance's open requests. */
@@ -13,6 +14,10 @@ export type ProxyKeyRuntime = {
   /** null: every group. */
   groups: Set<number> | null
   inFlight: number
+  /** null: any client address. */
+  ipAllowed: IpCheck | null
+  /** rpm, tpm or a budget: admission costs a Store call. */
+  counted: boolean
 }
 
 /** The client's proxy key, in the contract's order: `?key=`, Bearer, x-api-key, x-goog-api-key. */
@@ -42,6 +47,8 @@ export class ProxyKeyTable {
         limitsModels: restrictsModels(row.models),
         groups: row.groupIds?.length ? new Set(row.groupIds) : null,
         inFlight: old.get(row.id)?.inFlight ?? 0,
+        ipAllowed: compileAllowlist(row.ipAllowlist),
+        counted: hasCountedLimits(row),
       })
     }
     this.byHash = next
@@ -67,38 +74,30 @@ export class ProxyKeyTable {
   }
 }
 
-/** 401 unless the key exists, is enabled and has not expired. */
-export function authenticate(table: ProxyKeyTable, secret: string, hash: (s: string) => string, now: number): ProxyKeyRuntime {
+/** 401 unless the key exists and is enabled; 403 once it has expired or from an address its allowlist leaves out. */
+export function authenticate(table: ProxyKeyTable, secret: string, hash: (s: string) => string, now: number, ip: string): ProxyKeyRuntime {
   if (!secret) throw new ProxyError(401, 'missing proxy key: send it as a Bearer token, x-api-key, x-goog-api-key or ?key=', 'missing_api_key')
   const pk = table.find(secret, hash)
   if (!pk) throw new ProxyError(401, 'invalid proxy key', 'invalid_api_key')
   if (!pk.row.enabled) throw new ProxyError(401, 'this proxy key is disabled', 'invalid_api_key')
-  if (pk.row.expiresAt !== null && pk.row.expiresAt <= now) throw new ProxyError(401, 'this proxy key has expired', 'invalid_api_key')
+  if (pk.row.expiresAt !== null && pk.row.expiresAt <= now) throw new ProxyError(403, 'this proxy key has expired', 'key_expired')
+  if (pk.ipAllowed && !pk.ipAllowed(ip)) throw new ProxyError(403, 'this proxy key may not be used from this address (IP allowlist)', 'ip_not_allowed')
   return pk
 }
 
 /**
- * Takes one concurrency slot and one request of the key's per-minute budget. The minute counter
- * is one atomic Store increment, so it is exact across instances. Call `release` when done.
- * A key without its own `maxConcurrency` may hold `defaultShare` slots (PROXY_KEY_MAX_SHARE of
- * MAX_CONCURRENT_REQUESTS), so one key cannot take every slot of the instance.
+ * Takes one concurrency slot. A key without its own `maxConcurrency` may hold `defaultShare`
+ * slots (PROXY_KEY_MAX_SHARE of MAX_CONCURRENT_REQUESTS), so one key cannot take every slot of
+ * the instance. The counted limits (rpm, tpm, budgets) are checked once the body is read
+ * (ConsumerLimits.admit). Call `release` when done.
  */
-export function admit(pk: ProxyKeyRuntime, store: Store, now: number, defaultShare: number): Promise<void> | undefined {
-  const { maxConcurrency, rpm, id } = pk.row
+export function admit(pk: ProxyKeyRuntime, defaultShare: number): void {
+  const { maxConcurrency } = pk.row
   if (maxConcurrency > 0 && pk.inFlight >= maxConcurrency)
     throw new ProxyError(429, `this proxy key allows ${maxConcurrency} concurrent requests`, 'rate_limit_exceeded', 1)
   if (maxConcurrency <= 0 && pk.inFlight >= defaultShare)
     throw new ProxyError(429, `this proxy key may hold at most ${defaultShare} of the gateway's concurrent requests`, 'rate_limit_exceeded', 1)
   pk.inFlight++
-  // Without an rpm limit there is nothing to wait for: no promise, no extra turn of the event loop.
-  if (rpm <= 0) return undefined
-  const minute = Math.floor(now / 60_000)
-  return store.incr(`pk-rpm:${id}:${minute}`, 1, 61_000).catch(() => 0).then((n) => {
-    if (n > rpm) {
-      pk.inFlight--
-      throw new ProxyError(429, `this proxy key allows ${rpm} requests per minute`, 'rate_limit_exceeded', ((minute + 1) * 60_000 - now) / 1000)
-    }
-  })
 }
 
 export function release(pk: ProxyKeyRuntime) { if (pk.inFlight > 0) pk.inFlight-- }

@@ -1,5 +1,6 @@
 import type { RouteApi, RouteCandidate, RouteExplanation, RouteQuery } from '../../shared/schemas/route'
 import { unifiedChannels } from './channels'
+import { convertibleApi, preferNative, reachableByConversion } from './conversion'
 import type { ProxyKeyTable } from './proxyKeys'
 import type { GroupRegistry, GroupRuntime } from './registry'
 
@@ -37,15 +38,18 @@ export function explainRoute(registry: GroupRegistry, proxyKeys: ProxyKeyTable, 
   const path = probePath(q.api, q.model)
   const channels = unifiedChannels(path, {})
   const model = q.model
-  const groups = [...registry.byId.values()]
-    .sort((a, b) => a.row.priority - b.row.priority || a.row.sort - b.row.sort || a.row.id - b.row.id)
+  // Groups of other APIs that accept conversions count too; at equal priority the client's own API goes first.
+  const api = convertibleApi('POST', path)
+  const groups = preferNative([...registry.byId.values()]
+    .sort((a, b) => a.row.priority - b.row.priority || a.row.sort - b.row.sort || a.row.id - b.row.id), channels)
   const candidates: RouteCandidate[] = []
   for (const g of groups) {
-    if (!channels.includes(g.channel)) continue
+    const native = channels.includes(g.channel)
+    if (!native && !reachableByConversion(api, g, channels)) continue
     const { usable, total } = keyCounts(g, now)
     let reason: RouteCandidate['reason'] = null
     if (!g.row.enabled) reason = 'disabled'
-    else if (!g.allowsEndpoint('POST', path)) reason = 'endpoint_not_allowed'
+    else if (native && !g.allowsEndpoint('POST', path)) reason = 'endpoint_not_allowed'
     else if (model ? !g.servesModel(model) : !g.servesAnyModel) reason = model ? 'model_not_served' : 'model_required'
     else if (pk?.groups && !pk.groups.has(g.row.id)) reason = 'group_not_allowed'
     else if (usable === 0) reason = 'no_usable_key'

@@ -9,6 +9,7 @@ import type { ChangePublisher } from './changes'
 import { access, contains, insertedId } from './dbAccess'
 import { conflict, invalid, notFound } from './errors'
 import type { KeyCipher } from './keys/cipher'
+import { proxyKeyUsage, type ProxyKeyUsageDeps } from './proxyKeyUsage'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -36,13 +37,20 @@ async function checkGroupIds(handle: Db, ids: number[] | undefined) {
   if (i >= 0) throw invalid(`groupIds.${i}`, `group ${ids[i]} does not exist`)
 }
 
-export type ConsumerKeyServiceDeps = { db: Db; cipher: KeyCipher; changes: ChangePublisher }
+export type ConsumerKeyServiceDeps = {
+  db: Db
+  cipher: KeyCipher
+  changes: ChangePublisher
+  /** The engine's live counters for a key (rpm/tpm windows, budgets), for `usage`. */
+  counters?: ProxyKeyUsageDeps['counters']
+  timeZone?: () => string
+}
 
 /**
  * Proxy keys: the keys consumers call Keygate with (`/api/proxy-keys`). Stored as a hash and a
  * mask; every write tells all instances through the feed.
  */
-export function createConsumerKeyService({ db: handle, cipher, changes }: ConsumerKeyServiceDeps) {
+export function createConsumerKeyService({ db: handle, cipher, changes, counters, timeZone }: ConsumerKeyServiceDeps) {
   async function listProxyKeys(q: { page: number; pageSize: number; q?: string }): Promise<Page<ProxyKeyView>> {
     const { db, t } = access(handle)
     const where = q.q?.trim() ? contains(handle, t.proxyKeys.name, q.q.trim()) : undefined
@@ -93,7 +101,11 @@ export function createConsumerKeyService({ db: handle, cipher, changes }: Consum
     return { deleted: true }
   }
 
-  return { list: listProxyKeys, get: getProxyKey, create: createProxyKey, update: updateProxyKey, delete: deleteProxyKey }
+  const usage = (id: number) => proxyKeyUsage({
+    db: handle, getProxyKey, counters: counters ?? (async () => null), timeZone: timeZone ?? (() => 'UTC'),
+  }, id)
+
+  return { list: listProxyKeys, get: getProxyKey, create: createProxyKey, update: updateProxyKey, delete: deleteProxyKey, usage }
 }
 
 export type ConsumerKeyService = ReturnType<typeof createConsumerKeyService>

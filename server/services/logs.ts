@@ -53,7 +53,7 @@ const CSV_COLUMNS: (keyof LogSummary)[] = ['id', 'requestId', 'time', 'groupId',
   'path', 'upstream', 'status', 'success', 'type', 'stream', 'durationMs', 'ttftMs', 'promptTokens', 'completionTokens', 'cachedTokens', 'cost',
   'clientApi', 'channelApi', 'error', 'ip', 'userAgent']
 
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return ''
   let s = String(v)
   // A leading =, +, - or @ would run as a formula in a spreadsheet.

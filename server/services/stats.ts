@@ -25,11 +25,11 @@ async function usageSince(handle: Db, since: number, groupIds?: number[]): Promi
   const h = t.hourlyStats
   const r = (await db.select({
     requests: sum(h.requests), failures: sum(h.failures),
-    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
+    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens), cost: sum(h.cost),
   }).from(h).where(and(gte(h.hour, since), groupIds !== undefined ? inArray(h.groupId, groupIds.length ? groupIds : [-1]) : undefined)))[0]
   return {
     requests: Number(r?.requests ?? 0), failures: Number(r?.failures ?? 0), promptTokens: Number(r?.promptTokens ?? 0),
-    completionTokens: Number(r?.completionTokens ?? 0), cachedTokens: Number(r?.cachedTokens ?? 0),
+    completionTokens: Number(r?.completionTokens ?? 0), cachedTokens: Number(r?.cachedTokens ?? 0), cost: Number(r?.cost ?? 0),
   }
 }
 
@@ -84,6 +84,7 @@ function subtract(a: UsageTotals, b: UsageTotals): UsageTotals {
     promptTokens: a.promptTokens - b.promptTokens,
     completionTokens: a.completionTokens - b.completionTokens,
     cachedTokens: a.cachedTokens - b.cachedTokens,
+    cost: a.cost - b.cost,
   }
 }
 
@@ -98,17 +99,17 @@ export async function timeseries(handle: Db, q: TimeseriesQuery, now = Date.now(
   const h = t.hourlyStats
   const rows = await db.select({
     hour: h.hour, requests: sum(h.requests), failures: sum(h.failures),
-    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens),
+    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens), cost: sum(h.cost),
   }).from(h).where(and(gte(h.hour, start), ids !== undefined ? inArray(h.groupId, ids.length ? ids : [-1]) : undefined)).groupBy(h.hour)
   const buckets = Array.from({ length: points }, (_, i) => ({
-    time: start + i * step, requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0,
+    time: start + i * step, requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0,
   }))
   for (const r of rows) {
     const i = Math.floor((Number(r.hour) - start) / step)
     const b = buckets[i]
     if (!b) continue
     b.requests += Number(r.requests ?? 0); b.failures += Number(r.failures ?? 0); b.promptTokens += Number(r.promptTokens ?? 0)
-    b.completionTokens += Number(r.completionTokens ?? 0); b.cachedTokens += Number(r.cachedTokens ?? 0)
+    b.completionTokens += Number(r.completionTokens ?? 0); b.cachedTokens += Number(r.cachedTokens ?? 0); b.cost += Number(r.cost ?? 0)
   }
   return { range: q.range, groupId: q.groupId ?? null, step, points: buckets }
 }

@@ -3,7 +3,7 @@ import { STORE_CALL, STORE_MESSAGE, type StoreCall, type StoreMessage, type Stor
 import type { Store } from './types'
 
 const OPS = new Set<StoreOp>([
-  'get', 'set', 'setIfAbsent', 'del', 'incr', 'listReplace', 'listPush', 'listRemove', 'listAll', 'rotate',
+  'get', 'set', 'setIfAbsent', 'del', 'incr', 'admitCounters', 'addCounters', 'readCounters', 'listReplace', 'listPush', 'listRemove', 'listAll', 'rotate',
   'acquireLease', 'renewLease', 'releaseLease', 'publish',
 ])
 

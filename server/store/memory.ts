@@ -16,6 +16,10 @@ export function createMemoryStore(): Store {
     return e
   }
   const expiry = (ttlMs?: number) => (ttlMs && ttlMs > 0 ? Date.now() + ttlMs : 0)
+  const add = (key: string, by: number, ttlMs: number) => {
+    const e = live(key)
+    values.set(key, { value: String((e ? Number(e.value) : 0) + by), expiresAt: e?.expiresAt || expiry(ttlMs) })
+  }
   // Expired entries are also swept now and then so unused keys do not pile up.
   const sweeper = setInterval(() => {
     const now = Date.now()
@@ -39,6 +43,17 @@ export function createMemoryStore(): Store {
       values.set(key, { value: String(next), expiresAt: e?.expiresAt || expiry(ttlMs) })
       return next
     },
+    async admitCounters(checks) {
+      for (let i = 0; i < checks.length; i++) {
+        const c = checks[i]!
+        const v = Number(live(c.key)?.value ?? 0)
+        if (c.need > 0 ? v + c.need > c.limit : v >= c.limit) return i
+      }
+      for (const c of checks) if (c.add !== 0) add(c.key, c.add, c.ttlMs)
+      return -1
+    },
+    async addCounters(adds) { for (const a of adds) add(a.key, a.by, a.ttlMs) },
+    async readCounters(keys) { return keys.map(k => Number(live(k)?.value ?? 0)) },
     async listReplace(key, items) {
       if (items.length) lists.set(key, [...items])
       else lists.delete(key)

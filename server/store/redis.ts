@@ -5,6 +5,29 @@ const INCR_WITH_TTL = `
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < 0 and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v`
+/** KEYS: counters; ARGV: limit, need, add, ttl for each. See Store.admitCounters. */
+const ADMIT_COUNTERS = `
+for i = 1, #KEYS do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local limit, need = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2])
+  if (need > 0 and v + need > limit) or (need <= 0 and v >= limit) then return i - 1 end
+end
+for i = 1, #KEYS do
+  if tonumber(ARGV[i * 4 - 1]) ~= 0 then
+    redis.call('INCRBYFLOAT', KEYS[i], ARGV[i * 4 - 1])
+    local ttl = tonumber(ARGV[i * 4])
+    if ttl > 0 and redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+return -1`
+/** KEYS: counters; ARGV: by, ttl for each. */
+const ADD_COUNTERS = `
+for i = 1, #KEYS do
+  redis.call('INCRBYFLOAT', KEYS[i], ARGV[i * 2 - 1])
+  local ttl = tonumber(ARGV[i * 2])
+  if ttl > 0 and redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return 1`
 const RENEW_IF_OWNER = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`
 const RELEASE_IF_OWNER = `
@@ -45,6 +68,22 @@ export function createRedisStore(url: string, prefix = 'keygate:'): Store {
     async setIfAbsent(key, value, ttlMs) { return (await client.set(k(key), value, 'PX', ttlMs, 'NX')) === 'OK' },
     async del(key) { await client.del(k(key)) },
     async incr(key, by, ttlMs) { return Number(await client.eval(INCR_WITH_TTL, 1, k(key), by, ttlMs)) },
+    async admitCounters(checks) {
+      if (!checks.length) return -1
+      const args: (string | number)[] = []
+      for (const c of checks) args.push(c.limit, c.need, c.add, Math.max(0, Math.round(c.ttlMs)))
+      return Number(await client.eval(ADMIT_COUNTERS, checks.length, ...checks.map(c => k(c.key)), ...args))
+    },
+    async addCounters(adds) {
+      if (!adds.length) return
+      const args: (string | number)[] = []
+      for (const a of adds) args.push(a.by, Math.max(0, Math.round(a.ttlMs)))
+      await client.eval(ADD_COUNTERS, adds.length, ...adds.map(a => k(a.key)), ...args)
+    },
+    async readCounters(keys) {
+      if (!keys.length) return []
+      return (await client.mget(...keys.map(k))).map(v => Number(v ?? 0) || 0)
+    },
     async listReplace(key, items) {
       if (!items.length) { await client.del(k(key)); return }
       await client.eval(REPLACE_LIST, 1, k(key), ...items)

@@ -38,4 +38,12 @@ export const TimeseriesQuerySchema = z.object({
 })
 export type TimeseriesQuery = z.infer<typeof TimeseriesQuerySchema>
 
-export type UsageTotals = { requests: number; failures: number; promptTokens: number; completionTokens: number; cachedTokens: number }
+/** `cost`: USD (request-log costs summed in the hourly stats). */
+export type UsageTotals = {
+  requests: number
+  failures: number
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  cost: number
+}

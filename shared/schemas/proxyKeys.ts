@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ProxyKeyRow } from '../types/rows'
+import { isCidr } from '../cidr'
 import { modelName, pageFields } from './common'
 
 /** `none`: the budget counts over the key's whole life; else it resets each period. budgetTokens 0 = no budget. */
@@ -19,7 +20,8 @@ const proxyKeyFields = {
   /** USD per period; 0 = no money budget. */
   budgetCost: z.number().min(0, 'must be at least 0').max(1_000_000_000, 'must be at most 1000000000').default(0),
   /** Addresses or CIDRs (IPv4, IPv6) the key may be used from; empty = anywhere. */
-  ipAllowlist: z.array(z.string().trim().min(1, 'must not be empty').max(64)).max(1000).default([]),
+  ipAllowlist: z.array(z.string().trim().min(1, 'must not be empty').max(64).refine(isCidr, 'must be an IPv4 or IPv6 address or CIDR (10.0.0.0/8, 2001:db8::/32)'))
+    .max(1000).default([]),
   expiresAt: z.number().int().positive().nullable().default(null),
   enabled: z.boolean().default(true),
 }

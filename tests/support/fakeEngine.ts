@@ -175,6 +175,8 @@ export async function fakeEngine(opts: {
       loadPoolKeysByIds: async (_g, ids) => rows.filter(r => ids.includes(r.id)),
       loadProxyKeys: async () => [proxyKey],
       writeKeyStates: async (u) => { keyWrites.push(...u); return new Set(u.map(x => x.id)) },
+      loadPrices: async () => [],
+      loadProxyKeySpend: async () => ({ requests: 0, tokens: 0, cost: 0 }),
     },
     changes: { subscribe: h => handlers.push(h) },
     requestLog: { record: e => logs.push(e) },

@@ -38,8 +38,12 @@ export type Behaviour = {
    * echoes the field's name (`Unrecognized request argument supplied: billing_x`).
    */
   rejectUnknownFields?: boolean
+  /** Anthropic answers: report this many cache-write input tokens (`cache_creation_input_tokens`) besides MOCK_USAGE. */
+  cacheWriteTokens?: number
   /** Apply this many times, then behave normally again. */
   times?: number
+  /** Answer with a call of this tool (in the provider's own shape, plain or streamed) instead of text. */
+  toolCall?: { id: string; name: string; arguments: Record<string, unknown> }
 }
 
 export type RecordedRequest = {
@@ -167,6 +171,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       key: credential(req, u.searchParams), receivedAt: Date.now(), chunkTimes: [], bytesSent: 0,
     }
     requests.push(rec)
+    recOf.set(res, rec)
     res.on('close', () => { if (!res.writableFinished) rec.abortedAt ??= Date.now() })
     res.on('finish', () => { rec.finishedAt = Date.now() })
 
@@ -241,9 +246,10 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       return sendJson({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model, usage: { prompt_tokens: p, total_tokens: p } })
     }
     const isStream = flavour === 'gemini' ? path.endsWith(':streamGenerateContent') : rec.json?.stream === true
+    if (b.toolCall) return sendToolCall(res, b, flavour, path, model, isStream)
     if (!isStream) {
       if (flavour === 'anthropic') {
-        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } })
+        return sendJson({ id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: full }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } })
       }
       if (flavour === 'gemini') {
         return sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: full }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }, modelVersion: model })
@@ -254,7 +260,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
     res.flushHeaders()
-    const events = streamEvents(flavour, path, model, pieces, rec)
+    const events = streamEvents(flavour, path, model, pieces, rec, b)
     let contentSent = 0
     for (const ev of events) {
       if (ev.content) {
@@ -272,6 +278,75 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     res.end()
   }
 
+  /** A tool call answer, as each provider documents it: the arguments streamed in two pieces where the API streams them. */
+  function sendToolCall(res: ServerResponse, b: Behaviour, flavour: Flavour, path: string, model: string, stream: boolean) {
+    const tc = b.toolCall!
+    const args = JSON.stringify(tc.arguments)
+    const half = Math.floor(args.length / 2)
+    const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
+    const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
+    const oaUsage = { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, prompt_tokens_details: { cached_tokens: k } }
+    const anUsage = { input_tokens: p - k, output_tokens: c, cache_read_input_tokens: k, cache_creation_input_tokens: 0 }
+    const geUsage = { promptTokenCount: p, candidatesTokenCount: c, totalTokenCount: p + c, cachedContentTokenCount: k }
+    const respUsage = {
+      input_tokens: p, output_tokens: c, total_tokens: p + c,
+      input_tokens_details: { cached_tokens: k }, output_tokens_details: { reasoning_tokens: 0 },
+    }
+    const fcItem = { type: 'function_call', id: 'fc_mock', call_id: tc.id, name: tc.name, arguments: args, status: 'completed' }
+    const respDone = { id: 'resp_mock', object: 'response', created_at: 1700000000, status: 'completed', model, output: [fcItem], usage: respUsage }
+    if (!stream) {
+      let body: unknown
+      if (flavour === 'anthropic') body = { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: tc.id, name: tc.name, input: tc.arguments }], stop_reason: 'tool_use', stop_sequence: null, usage: anUsage }
+      else if (flavour === 'gemini') body = { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: tc.name, args: tc.arguments } }] }, finishReason: 'STOP', index: 0 }], usageMetadata: geUsage, modelVersion: model }
+      else if (path.endsWith('/responses')) body = respDone
+      else body = { id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: tc.id, type: 'function', function: { name: tc.name, arguments: args } }] }, finish_reason: 'tool_calls' }], usage: oaUsage }
+      res.writeHead(200, { 'content-type': 'application/json', ...b.headers })
+      res.end(JSON.stringify(body))
+      return
+    }
+    let events: string[]
+    if (flavour === 'anthropic') {
+      events = [
+        sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...anUsage, output_tokens: 1 } } }, 'message_start'),
+        sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+        sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me check.' } }, 'content_block_delta'),
+        sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+        sse({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: tc.id, name: tc.name, input: {} } }, 'content_block_start'),
+        sse({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: args.slice(0, half) } }, 'content_block_delta'),
+        sse({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: args.slice(half) } }, 'content_block_delta'),
+        sse({ type: 'content_block_stop', index: 1 }, 'content_block_stop'),
+        sse({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: c } }, 'message_delta'),
+        sse({ type: 'message_stop' }, 'message_stop'),
+      ]
+    } else if (flavour === 'gemini') {
+      events = [sse({ candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: tc.name, args: tc.arguments } }] }, finishReason: 'STOP', index: 0 }], usageMetadata: geUsage, modelVersion: model })]
+    } else if (path.endsWith('/responses')) {
+      events = [
+        sse({ type: 'response.created', sequence_number: 0, response: { ...respDone, status: 'in_progress', output: [], usage: null } }, 'response.created'),
+        sse({ type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...fcItem, arguments: '', status: 'in_progress' } }, 'response.output_item.added'),
+        sse({ type: 'response.function_call_arguments.delta', sequence_number: 2, item_id: 'fc_mock', output_index: 0, delta: args.slice(0, half) }, 'response.function_call_arguments.delta'),
+        sse({ type: 'response.function_call_arguments.delta', sequence_number: 3, item_id: 'fc_mock', output_index: 0, delta: args.slice(half) }, 'response.function_call_arguments.delta'),
+        sse({ type: 'response.function_call_arguments.done', sequence_number: 4, item_id: 'fc_mock', output_index: 0, arguments: args }, 'response.function_call_arguments.done'),
+        sse({ type: 'response.output_item.done', sequence_number: 5, output_index: 0, item: fcItem }, 'response.output_item.done'),
+        sse({ type: 'response.completed', sequence_number: 6, response: respDone }, 'response.completed'),
+      ]
+    } else {
+      const chunk = (delta: unknown, finish: string | null, extra: object = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`
+      events = [
+        chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } }] }, null),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, half) } }] }, null),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }, null),
+        chunk({}, 'tool_calls'),
+      ]
+      if (rec0(res)?.json?.stream_options?.include_usage) events.push(`data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage: oaUsage })}\n\n`)
+      events.push('data: [DONE]\n\n')
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...b.headers })
+    res.end(events.join(''))
+  }
+  const recOf = new WeakMap<ServerResponse, RecordedRequest>()
+  const rec0 = (res: ServerResponse) => recOf.get(res)
+
   /**
    * Responses get ids of their own, as OpenAI's do (sticky-key tests follow them), yet the same
    * for the same key and body, so an answer through Keygate equals the one fetched directly.
@@ -283,13 +358,15 @@ export async function startMockUpstream(): Promise<MockUpstream> {
   }
 
   type StreamEvent = { data: string; content: boolean }
-  function streamEvents(flavour: Flavour, path: string, model: string, pieces: string[], rec: RecordedRequest): StreamEvent[] {
+  function streamEvents(
+    flavour: Flavour, path: string, model: string, pieces: string[], rec: RecordedRequest, b: Behaviour = {},
+  ): StreamEvent[] {
     const json = rec.json
     const { promptTokens: p, completionTokens: c, cachedTokens: k } = MOCK_USAGE
     const sse = (obj: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(obj)}\n\n`
     if (flavour === 'anthropic') {
       return [
-        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: 0 } } }, 'message_start'), content: false },
+        { data: sse({ type: 'message_start', message: { id: 'msg_mock', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: p - k, output_tokens: 1, cache_read_input_tokens: k, cache_creation_input_tokens: b.cacheWriteTokens ?? 0 } } }, 'message_start'), content: false },
         { data: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
         ...pieces.map(t => ({ data: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
         { data: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },

@@ -15,6 +15,7 @@ export type GroupSpec = {
   paramOverrides?: Record<string, unknown>
   headerRules?: HeaderRule[]
   allowedPaths?: string[]
+  acceptsConversions?: boolean
   config?: Record<string, unknown>
   type?: GroupType
   /** Aggregate groups: sub-groups by name. */
@@ -30,6 +31,8 @@ export type ProxyKeySpec = {
   maxConcurrency?: number
   expiresAt?: number | null
   enabled?: boolean
+  /** Any other proxy-key fields (tpm, budgets, ipAllowlist…), sent as they are. */
+  extra?: Record<string, unknown>
 }
 
 export type Seeded = { server: RunningServer; groupIds: Record<string, number>; proxyKeys: string[] }
@@ -69,7 +72,8 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
       name: g.name, channel: g.channel, type: g.type ?? 'standard', upstreams: g.upstreams ?? [],
       models: g.models ?? ['*'], priority: g.priority ?? 0, testModel: g.testModel ?? 'gpt-4o-mini', validationPath: g.validationPath ?? '',
       modelRedirects: g.modelRedirects ?? {}, modelRedirectStrict: g.modelRedirectStrict ?? false, paramOverrides: g.paramOverrides ?? {},
-      headerRules: g.headerRules ?? [], ...(g.allowedPaths ? { allowedPaths: g.allowedPaths } : {}), config: g.config ?? {},
+      headerRules: g.headerRules ?? [], ...(g.allowedPaths ? { allowedPaths: g.allowedPaths } : {}),
+      ...(g.acceptsConversions ? { acceptsConversions: true } : {}), config: g.config ?? {},
       ...(g.subGroups ? { subGroups: g.subGroups.map(s => ({ groupId: groupIds[s.name], weight: s.weight })) } : {}),
     }
     const r = await server.api('POST', '/api/groups', body)
@@ -81,7 +85,7 @@ export async function seed(server: RunningServer, groups: GroupSpec[], proxyKeys
   for (const [i, p] of proxyKeys.entries()) {
     const r = await server.api('POST', '/api/proxy-keys', {
       name: p.name ?? `test-${i}`, groupIds: (p.groups ?? []).map(n => groupIds[n]), models: p.models ?? [],
-      rpm: p.rpm ?? 0, maxConcurrency: p.maxConcurrency ?? 0, expiresAt: p.expiresAt ?? null, enabled: p.enabled ?? true,
+      rpm: p.rpm ?? 0, maxConcurrency: p.maxConcurrency ?? 0, expiresAt: p.expiresAt ?? null, enabled: p.enabled ?? true, ...p.extra,
     })
     await expectStatus(r, [201], 'create proxy key')
     secrets.push(r.body.key)

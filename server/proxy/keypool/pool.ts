@@ -1,6 +1,7 @@
 import type { KeyStatus } from '../../../shared/types/rows'
 import { AffinityIndex, type AffinitySeeds } from './affinity'
 import type { PoolKey } from './types'
+import { WaitQueue } from './waitQueue'
 import { WakeHeap } from './wakeHeap'
 
 /**
@@ -18,6 +19,11 @@ export class KeyPool {
   readonly counts: Record<KeyStatus, number> = { active: 0, cooling: 0, invalid: 0, disabled: 0 }
   /** Paged reloads so far: each marks the keys it saw with its number (see reloadPoolPaged). */
   reloads = 0
+  /** Active keys skipped for pacing: parked (time windows) or held (key_concurrency). */
+  parkedCount = 0
+  heldCount = 0
+  /** Requests waiting (queue_timeout_ms) for a key of this pool to come free, first come first served. */
+  readonly waiters = new WaitQueue()
 
   constructor(readonly groupId: number, private onWake: (k: PoolKey) => void = () => {}) {}
 
@@ -64,8 +70,7 @@ export class KeyPool {
     while (top && top.wakeAt <= now) {
       this.waiting.pop()
       top.wakeAt = 0
-      if (top.parked) top.parked = false
-      else if (top.status === 'cooling') { this.setStatus(top, 'active'); top.cooldownUntil = 0; this.onWake(top) }
+      if (top.parked) { top.parked = false; this.parkedCount-- } else if (top.status === 'cooling') { this.setStatus(top, 'active'); top.cooldownUntil = 0; this.onWake(top) }
       if (top.status === 'active') this.enterRing(top)
       top = this.waiting.peek()
     }
@@ -83,6 +88,8 @@ export class KeyPool {
     if (!k) return
     this.leaveRing(k)
     this.waiting.remove(k)
+    if (k.parked) { k.parked = false; this.parkedCount-- }
+    if (k.held) { k.held = false; this.heldCount-- }
     this.counts[k.status]--
     this.byId.delete(id)
     this.affinity?.delete(k)
@@ -92,18 +99,35 @@ export class KeyPool {
   transition(k: PoolKey, status: KeyStatus, cooldownUntil = 0) {
     this.setStatus(k, status)
     k.cooldownUntil = status === 'cooling' ? cooldownUntil : 0
-    k.parked = false
+    if (k.parked) { k.parked = false; this.parkedCount-- }
     this.place(k)
   }
 
-  /** Skips an active key until `until` (it went over key_rpm); its status does not change. */
+  /** Skips an active key until `until` (it is at a pacing window's limit); its status does not change. */
   park(k: PoolKey, until: number) {
     if (k.status !== 'active') return
     this.leaveRing(k)
     this.waiting.remove(k)
+    if (!k.parked) this.parkedCount++
     k.parked = true
     k.wakeAt = until
     this.waiting.push(k)
+  }
+
+  /** Takes a key at key_concurrency out of the ring until `unhold` (no wake time: a request ending frees it). */
+  hold(k: PoolKey) {
+    if (k.held) return
+    k.held = true
+    this.heldCount++
+    this.leaveRing(k)
+  }
+
+  /** Puts a held key back in rotation, unless something else (a cooldown, a window) keeps it out. */
+  unhold(k: PoolKey) {
+    if (!k.held) return
+    k.held = false
+    this.heldCount--
+    if (k.status === 'active' && !k.parked && this.byId.get(k.id) === k) this.enterRing(k)
   }
 
   private setStatus(k: PoolKey, status: KeyStatus) {

@@ -22,8 +22,12 @@ export type PoolKey = {
   heapSlot: number
   /** When a waiting key (cooling, or parked over key_rpm) becomes usable. */
   wakeAt: number
-  /** Parked for going over key_rpm: still `active`, just skipped until `wakeAt`. */
+  /** Parked for going over key_rpm, key_tpm or key_daily_requests: still `active`, just skipped until `wakeAt`. */
   parked: boolean
+  /** At key_concurrency: out of the ring until one of its requests ends (KeyPool.unhold). */
+  held: boolean
+  /** This instance's requests in flight on the key (counted only while key_concurrency applies). */
+  inFlight: number
   /** The last paged reload that saw this key's row (keys it did not see were deleted). */
   seenInReload: number
   /** Index in its bucket of the pool's AffinityIndex, -1 when not indexed. */
@@ -44,6 +48,6 @@ export function newPoolKey(init: {
     id: init.id, groupId: init.groupId, secret: init.secret, masked: init.masked,
     status: init.status, dbStatus: init.status, consecutiveFailures: init.consecutiveFailures,
     cooldownUntil: init.cooldownUntil ?? 0, lastError: init.lastError,
-    slot: -1, heapSlot: -1, wakeAt: 0, parked: false, seenInReload: 0, affinitySlot: -1,
+    slot: -1, heapSlot: -1, wakeAt: 0, parked: false, held: false, inFlight: 0, seenInReload: 0, affinitySlot: -1,
   }
 }

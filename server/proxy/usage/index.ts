@@ -2,7 +2,8 @@ import { JsonObjectScanner, type ScanKey } from './jsonObjectScanner'
 
 export { scanKey } from './jsonObjectScanner'
 
-export type Usage = { promptTokens: number; completionTokens: number; cachedTokens: number }
+/** `cacheWriteTokens`: input written to a prompt cache (Anthropic bills it apart), part of `promptTokens`. */
+export type Usage = { promptTokens: number; completionTokens: number; cachedTokens: number; cacheWriteTokens?: number }
 
 /** The proxy feeds every upstream body chunk to `push` as it forwards it, then calls `finish` once. */
 export interface UsageTap {

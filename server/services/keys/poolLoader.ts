@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, ne, sql } from 'drizzle-orm'
 import type { Db } from '../../../db/client'
 import { mysqlSchema, sqliteSchema } from '../../../db/client'
 import type { GroupRow, GroupSubGroupRow, ProxyKeyRow } from '../../../shared/types/rows'
-import type { EngineData, KeyStateUpdate, PoolKeyRow } from '../../proxy/ports'
+import type { EngineData, KeyStateUpdate, PoolKeyRow, ProxyKeySpend } from '../../proxy/ports'
+import { access } from '../dbAccess'
 
 /**
  * What the proxy engine reads from the database (groups, keys page by page or by id, proxy keys)
@@ -15,6 +16,8 @@ export function createEngineData(handle: Db): EngineData {
     loadPoolKeysByIds: (groupId, ids) => loadPoolKeysByIds(handle, groupId, ids),
     loadProxyKeys: () => loadProxyKeys(handle),
     writeKeyStates: updates => writeKeyStates(handle, updates),
+    loadPrices: async () => { const { db, t } = access(handle); return db.select().from(t.modelPrices) },
+    loadProxyKeySpend: (id, since) => loadProxyKeySpend(handle, id, since),
   }
 }
 
@@ -112,4 +115,16 @@ export async function writeKeyStates(handle: Db, updates: KeyStateUpdate[]): Pro
     }
   })
   return written
+}
+
+/** A proxy key's requests, tokens and cost since `since`, from the request log (seeds its budget counters). */
+export async function loadProxyKeySpend(handle: Db, proxyKeyId: number, since: number): Promise<ProxyKeySpend> {
+  const { db, t } = access(handle)
+  const l = t.requestLogs
+  const [r] = await db.select({
+    requests: sql<number>`coalesce(sum(case when ${l.type} = 'final' then 1 else 0 end), 0)`,
+    tokens: sql<number>`coalesce(sum(${l.promptTokens} + ${l.completionTokens}), 0)`,
+    cost: sql<number>`coalesce(sum(${l.cost}), 0)`,
+  }).from(l).where(and(eq(l.proxyKeyId, proxyKeyId), gte(l.time, since)))
+  return { requests: Number(r?.requests ?? 0), tokens: Number(r?.tokens ?? 0), cost: Number(r?.cost ?? 0) }
 }

@@ -132,8 +132,8 @@ describe('model redirects, parameter overrides and header rules', () => {
 })
 
 describe('proxy key enforcement', () => {
-  it('refuses expired and disabled keys with 401', async () => {
-    expect((await chat('fb-one', EXPIRED)).status).toBe(401)
+  it('refuses disabled keys with 401 and expired ones with 403', async () => {
+    expect((await chat('fb-one', EXPIRED)).status).toBe(403)
     expect((await chat('fb-one', OFF)).status).toBe(401)
   })
 

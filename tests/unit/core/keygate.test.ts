@@ -26,6 +26,7 @@ function fakeEngine() {
       async handle() {},
       async validateKey() { return { ok: true, status: 200, latencyMs: 1, error: null } },
       keyCounts: () => ({ alpha: { active: 2, cooling: 0, invalid: 1, disabled: 0 } }),
+      async proxyKeyCounters() { return null },
       explainRoute: () => null,
       async close() {
         seen.closed = true

@@ -25,13 +25,18 @@ type Expected = {
   ban_status_codes: string
   cooldown_seconds: number
   key_rpm: number
+  key_tpm: number
+  key_concurrency: number
+  key_daily_requests: number
+  queue_timeout_ms: number
+  budget_time_zone: string
   key_validation_interval_minutes: number
   key_validation_concurrency: number
   key_validation_timeout_seconds: number
 }
 type ExpectedGroupKey = 'request_log_body' | 'request_timeout' | 'connect_timeout' | 'response_header_timeout' | 'idle_conn_timeout'
   | 'max_idle_conns' | 'proxy_url' | 'max_retries' | 'blacklist_threshold' | 'failover_status_codes' | 'ban_status_codes'
-  | 'cooldown_seconds' | 'key_rpm' | 'key_validation_interval_minutes' | 'key_validation_concurrency' | 'key_validation_timeout_seconds'
+  | 'cooldown_seconds' | 'key_rpm' | 'key_tpm' | 'key_concurrency' | 'key_daily_requests' | 'queue_timeout_ms' | 'key_validation_interval_minutes' | 'key_validation_concurrency' | 'key_validation_timeout_seconds'
 
 test('SettingsMap derived from the table has every setting with its value type', () => {
   expectTypeOf<SettingsMap>().toEqualTypeOf<Expected>()

@@ -5,7 +5,7 @@ import {
 
 const STARRED = ['request_log_body', 'request_timeout', 'connect_timeout', 'response_header_timeout', 'idle_conn_timeout',
   'max_idle_conns', 'proxy_url', 'max_retries', 'blacklist_threshold', 'failover_status_codes', 'ban_status_codes',
-  'cooldown_seconds', 'key_rpm', 'key_validation_interval_minutes', 'key_validation_concurrency', 'key_validation_timeout_seconds']
+  'cooldown_seconds', 'key_rpm', 'key_tpm', 'key_concurrency', 'key_daily_requests', 'queue_timeout_ms', 'key_validation_interval_minutes', 'key_validation_concurrency', 'key_validation_timeout_seconds']
 
 describe('settings derived from the one table', () => {
   it('defaults are the documented ones (CONTRACT §3) and pass their own PATCH schema', () => {

@@ -45,6 +45,32 @@ function conformance(name: string, make: () => Store, makeSecond?: () => Store) 
       expect(await store.incr('ctr', 1, 300)).toBe(1)
     })
 
+    it('admits against several counters atomically: exactly the limit gets in, and a refusal changes nothing', async () => {
+      const rpm = (add = 1) => ({ key: 'adm-rpm', limit: 10, need: 1, add, ttlMs: 5000 })
+      const budget = { key: 'adm-spend', limit: 0.5, need: 0, add: 0, ttlMs: 0 }
+      const results = await Promise.all(Array.from({ length: 25 }, () => store.admitCounters([rpm(), budget])))
+      expect(results.filter(r => r === -1)).toHaveLength(10)
+      expect(results.filter(r => r === 0)).toHaveLength(15)
+      expect(await store.readCounters(['adm-rpm', 'adm-spend', 'adm-none'])).toEqual([10, 0, 0])
+      // A spent budget refuses (need 0: value >= limit), and the first failing index is reported.
+      await store.addCounters([{ key: 'adm-spend', by: 0.25, ttlMs: 0 }, { key: 'adm-spend', by: 0.25, ttlMs: 0 }])
+      expect(await store.readCounters(['adm-spend'])).toEqual([0.5])
+      expect(await store.admitCounters([{ key: 'adm-other', limit: 5, need: 1, add: 1, ttlMs: 5000 }, budget])).toBe(1)
+      expect(await store.readCounters(['adm-other'])).toEqual([0])
+      // need larger than add: a token estimate checked but not counted.
+      expect(await store.admitCounters([{ key: 'adm-tpm', limit: 100, need: 60, add: 0, ttlMs: 5000 }])).toBe(-1)
+      await store.addCounters([{ key: 'adm-tpm', by: 50, ttlMs: 5000 }])
+      expect(await store.admitCounters([{ key: 'adm-tpm', limit: 100, need: 60, add: 0, ttlMs: 5000 }])).toBe(0)
+      expect(await store.admitCounters([{ key: 'adm-tpm', limit: 100, need: 50, add: 0, ttlMs: 5000 }])).toBe(-1)
+    })
+
+    it('expires admission counters from their first addition', async () => {
+      expect(await store.admitCounters([{ key: 'adm-exp', limit: 1, need: 1, add: 1, ttlMs: 200 }])).toBe(-1)
+      expect(await store.admitCounters([{ key: 'adm-exp', limit: 1, need: 1, add: 1, ttlMs: 200 }])).toBe(0)
+      await sleep(300)
+      expect(await store.admitCounters([{ key: 'adm-exp', limit: 1, need: 1, add: 1, ttlMs: 200 }])).toBe(-1)
+    })
+
     it('rotates a list atomically: concurrent callers see each item equally often', async () => {
       await store.listReplace('pool', ['k1', 'k2', 'k3'])
       const picks = await Promise.all(Array.from({ length: 30 }, () => store.rotate('pool')))

@@ -42,7 +42,11 @@ class AnthropicUsageTap extends UsageScanner {
     if (!this.seen) return null
     const p = this.parts
     const cacheRead = p.cacheRead ?? 0
-    return { promptTokens: (p.input ?? 0) + (p.cacheWrite ?? 0) + cacheRead, completionTokens: p.output ?? 0, cachedTokens: cacheRead }
+    const cacheWrite = p.cacheWrite ?? 0
+    return {
+      promptTokens: (p.input ?? 0) + cacheWrite + cacheRead, completionTokens: p.output ?? 0,
+      cachedTokens: cacheRead, cacheWriteTokens: cacheWrite,
+    }
   }
 }
 
