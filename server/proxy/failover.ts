@@ -104,7 +104,8 @@ export async function serveWithFailover(ctx: RequestContext, candidates: GroupRu
       const target = member && !spent.has(member) ? member : pickTarget(g, now, spent)
       if (!target) {
         // Spent for this request (its budget used, or its keys found unusable and named already) is not "no usable key".
-        if (!spent.has(g) && !g.subGroups.some(m => spent.has(m.group))) explain?.skip(`${g.row.name}: no usable key`)
+        if ((attemptsBy.get(g) ?? 0) > settingsOf(g, engine.settings).settings.max_retries) explain?.skip(`${g.row.name}: max_retries used up`)
+        else if (!spent.has(g) && !g.subGroups.some(m => spent.has(m.group))) explain?.skip(`${g.row.name}: no usable key`)
         break
       }
       const s = settingsOf(target, engine.settings)

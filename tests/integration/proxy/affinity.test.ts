@@ -228,7 +228,7 @@ describe('x-keygate-explain', () => {
     const r = await ask()
     expect(r.status).toBe(429)
     expect(r.headers.get('x-keygate-attempts')).toBe('4')
-    expect(r.headers.get('x-keygate-skipped')).toMatch(/^an key \d+: HTTP 429(, an key \d+: HTTP 429){3}$/)
+    expect(r.headers.get('x-keygate-skipped')).toMatch(/^an key \d+: HTTP 429(, an key \d+: HTTP 429){3}, an: max_retries used up$/)
     // The fifth key cools too, then the pool is empty.
     expect((await ask()).headers.get('x-keygate-skipped')).toMatch(/^an key \d+: HTTP 429, an: no usable key$/)
     const none = await ask()
