@@ -110,7 +110,7 @@ describe.each(BACKENDS)('logs and stats API on $title', ({ name: backend, skip }
     const r = await s.server.api('GET', `/api/groups/${g1}/stats`)
     expect(r.status).toBe(200)
     expect(r.body.keys).toEqual({ active: 2, cooling: 0, invalid: 1, disabled: 0, total: 3 })
-    expect(r.body.usage['24h']).toEqual({ requests: 15, failures: 2, promptTokens: 1100, completionTokens: 550, cachedTokens: 0 })
+    expect(r.body.usage['24h']).toEqual({ requests: 15, failures: 2, promptTokens: 1100, completionTokens: 550, cachedTokens: 0, cost: 0 })
     expect(r.body.usage['7d']).toMatchObject({ requests: 22, failures: 3 })
     expect(r.body.usage['30d']).toMatchObject({ requests: 25, failures: 6 })
     expect(r.body.scope).toBe('group')

@@ -165,14 +165,14 @@ describe('key rotation and failover', () => {
     expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } })
   })
 
-  it('skips keys over key_rpm, and answers 503 with Retry-After once every key is over it', async () => {
+  it('skips keys over key_rpm, and answers 429 with Retry-After once every key is over it (queue_timeout_ms 0)', async () => {
     if (Date.now() % 60_000 > 55_000) await sleep(60_000 - (Date.now() % 60_000) + 50)
     for (let i = 0; i < 4; i++) expect((await chat('rpm')).status).toBe(200)
     expect([...count(mock.keysUsed()).values()]).toEqual([2, 2])
     const r = await chat('rpm')
-    expect(r.status).toBe(503)
+    expect(r.status).toBe(429)
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-    expect(r.body.error.message).toContain('no upstream key')
+    expect(r.body.error.message).toContain('pacing limit')
   })
 
   it('/metrics shows keys by state, requests and attempts per group', async () => {
