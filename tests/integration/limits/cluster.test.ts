@@ -64,8 +64,12 @@ describe.skipIf(!enabled)(`limits across two instances${enabled ? '' : ' (skippe
   it('a token budget spent on one instance is spent on the other', async () => {
     const got: number[] = []
     for (let i = 0; i < 8; i++) got.push(await chat(i % 2 ? a : b, keys[1]!))
-    // 18 tokens an answer, budget 90: five answers, then 403 on both instances.
-    expect(got).toEqual([200, 200, 200, 200, 200, 403, 403, 403])
+    // 18 tokens an answer, budget 90: five answers, then 403 on both instances. The fifth answer's
+    // spend is counted just after its last byte, so the request sent right after it may still pass
+    // on a busy machine (the in-flight overshoot the README describes); the ones after never do.
+    expect(got.slice(0, 5)).toEqual([200, 200, 200, 200, 200])
+    expect([200, 403]).toContain(got[5])
+    expect(got.slice(6)).toEqual([403, 403])
   })
 
   it('a price edit on one instance prices the other\'s requests; usage sums them on MariaDB', async () => {
