@@ -198,7 +198,8 @@ const checks = {
 }
 // Two minutes are too short to judge memory and stalls (a busy CI runner's scheduling shows as
 // stalls): --quick gates on nothing lost and the log's count, and reports the rest.
-const gating = QUICK ? ['noneLost', 'logRowsMatch'] : Object.keys(checks)
+// logRowsMatch reads /api/logs' total, which the API now caps at 10,000: it needs an exact count before it can gate again.
+const gating = QUICK ? ['noneLost'] : Object.keys(checks)
 const pass = gating.every(k => checks[k])
 const result = {
   minutes: MINUTES, rate: RATE, measuredSaturation: measured && Math.round(measured), counts, saturationCounts, adminErrors, logRowsFinal,
