@@ -4,7 +4,9 @@
 // request and req/s per build (median of rounds) and each build's ratio to the first.
 //   node bench/compare-builds.mjs [--rounds 6] [--seconds 5] [--route proxy|v1] [--limits] A/.output/server/index.mjs B/…
 // --limits gives the proxy key every counted limit (rpm, tpm, token and money budgets, an IP
-// allowlist), all far above what the run uses, so each request pays for checking them.
+// allowlist), all far above what the run uses, so each request pays for checking them. An entry
+// written `limits:ENTRY` gets them alone, so one build can run with and without:
+//   node bench/compare-builds.mjs --rounds 8 .output/server/index.mjs limits:.output/server/index.mjs
 import { startMock, PROXY_CORE, CHAT_PATH, MODEL } from './lib/targets.mjs'
 import { startKeygate, createGroup, addKeys, createProxyKey, benchKeys } from './lib/keygate.mjs'
 import { runWrk } from './lib/load.mjs'
@@ -17,11 +19,9 @@ const rounds = Number(opt('rounds', '6'))
 const seconds = Number(opt('seconds', '5'))
 const route = opt('route', 'proxy')
 const li = argv.indexOf('--limits')
-let LIMITS = {}
-if (li >= 0) {
-  argv.splice(li, 1)
-  LIMITS = { rpm: 10_000_000, tpm: 1_000_000_000, budgetTokens: 1e15, budgetCost: 1e9, budgetPeriod: 'month', ipAllowlist: ['127.0.0.0/8', '::1'] }
-}
+const LIMITS = { rpm: 10_000_000, tpm: 1_000_000_000, budgetTokens: 1e15, budgetCost: 1e9, budgetPeriod: 'month', ipAllowlist: ['127.0.0.0/8', '::1'] }
+const allLimited = li >= 0
+if (allLimited) argv.splice(li, 1)
 const entries = argv
 if (entries.length < 2) { console.error('usage: node bench/compare-builds.mjs [--rounds N] [--seconds S] [--route proxy|v1] ENTRY_A ENTRY_B …'); process.exit(2) }
 try { pin(process.pid, 0) } catch {}
@@ -30,13 +30,15 @@ let code = 0
 try {
   const mock = await startMock({ slowChunks: 1 })
   const builds = []
-  for (const entry of entries) {
+  for (const arg of entries) {
+    const limited = allLimited || arg.startsWith('limits:')
+    const entry = arg.replace(/^limits:/, '')
     const kg = await startKeygate({ name: `keygate-${builds.length}`, core: PROXY_CORE, entry })
     const g = await createGroup(kg, { name: 'bench', upstream: mock.fast, models: [MODEL] })
     await addKeys(kg, g.id, benchKeys(3))
-    const key = await createProxyKey(kg, 'bench', LIMITS)
+    const key = await createProxyKey(kg, 'bench', limited ? LIMITS : {})
     const url = route === 'v1' ? kg.url + CHAT_PATH : `${kg.url}/proxy/bench${CHAT_PATH}`
-    builds.push({ entry, kg, key, url, cpu: [], rps: [] })
+    builds.push({ entry: arg, kg, key, url, cpu: [], rps: [] })
     await runWrk({ url, key, model: MODEL, seconds: 3 })
   }
   for (let r = 0; r < rounds; r++) {
