@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { answerClientErrorsGracefully } from '../utils/clientErrors'
 import { readConfig, runPrimary } from './primary'
 
 /**
@@ -8,4 +9,7 @@ import { readConfig, runPrimary } from './primary'
  */
 const config = cluster.isPrimary ? readConfig() : undefined
 if (config && config.workers > 1) await runPrimary(config)
-else await import('#keygate-node-server')
+else {
+  answerClientErrorsGracefully()
+  await import('#keygate-node-server')
+}

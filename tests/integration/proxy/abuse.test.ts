@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { request, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockUpstream, type MockUpstream } from '../../support/mockUpstream'
 import { startSeeded, type Seeded } from '../../support/proxySeed'
+import { rawRequest } from '../../support/rawHttp'
 
 /**
  * What a client with a valid proxy key might try against the gateway: hiding the model from the
@@ -244,4 +246,58 @@ describe('buffered request bodies are capped across requests', () => {
     const again = await rawPost(s.server.url, '/v1/chat/completions', headers, body.subarray(0, 65536), body.subarray(65536), 0)
     expect(again.status).toBe(200)
   })
+})
+
+describe('requests the HTTP parser refuses still get their answer', () => {
+  let mock: MockUpstream
+  let s: Seeded
+
+  beforeAll(async () => {
+    mock = await startMockUpstream()
+    s = await startSeeded([{ name: 'oa', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], models: ['*'], keys: ['sk-abuse-upstream-0000000009'] }], [{}])
+  })
+  afterAll(async () => {
+    await s?.server.stop()
+    await mock?.close()
+  })
+
+  it('answers 431 to a header block past 16 KiB while the body is still arriving, every time', async () => {
+    // The client writes headers and a 600 KB body in one go and reads only then: the answer must
+    // not be destroyed by a connection reset over the unread body.
+    const body = Buffer.alloc(600_000, 'y')
+    const answers = []
+    for (let i = 0; i < 20; i++) {
+      answers.push(await rawRequest(s.server.port, { method: 'POST', target: '/v1/chat/completions', headers: [['x-huge', 'H'.repeat(70_000)]], body }))
+    }
+    expect(answers.map(a => a.status)).toEqual(Array(20).fill(431))
+    expect(answers.every(a => a.headers.connection === 'close')).toBe(true)
+  })
+
+  it('answers 400 to a malformed request line with a body behind it', async () => {
+    const body = Buffer.alloc(600_000, 'y')
+    const answers = []
+    for (let i = 0; i < 10; i++) answers.push(await rawRequest(s.server.port, { method: 'POST', target: '/v1/chat/completions HTTP/9 x', headers: [], body }))
+    expect(answers.map(a => a.status)).toEqual(Array(10).fill(400))
+  })
+
+  it('closes the connection of a refused client that never stops sending within seconds', async () => {
+    // allowHalfOpen: the client keeps sending after the server's FIN instead of closing its side.
+    const sock = connect({ host: '127.0.0.1', port: s.server.port, allowHalfOpen: true })
+    let answer = ''
+    sock.on('data', (d: Buffer) => { answer += d.toString('latin1') })
+    sock.on('error', () => {})
+    await new Promise(r => sock.once('connect', r))
+    sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\nx-huge: ${'H'.repeat(70_000)}\r\n\r\n`)
+    const started = Date.now()
+    const feeding = setInterval(() => { if (sock.writable) sock.write(Buffer.alloc(1024, 'z')) }, 20)
+    await new Promise(r => sock.once('close', r))
+    clearInterval(feeding)
+    const heldMs = Date.now() - started
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /)
+    // Held for the server's 5 s drain allowance (the answer is not reset away), then dropped, not
+    // kept open for as long as the client sends.
+    expect(heldMs).toBeGreaterThan(4_000)
+    expect(heldMs).toBeLessThan(15_000)
+    expect((await fetch(`${s.server.url}/health`)).status).toBe(200)
+  }, 30_000)
 })
