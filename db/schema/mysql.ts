@@ -127,6 +127,8 @@ export const requestLogs = mysqlTable('request_logs', {
   index('request_logs_group_time').on(t.groupId, t.time),
   index('request_logs_key_time').on(t.keyId, t.time),
   index('request_logs_request').on(t.requestId),
+  // Counts by type over a time range (requests in the last minute) read this index alone.
+  index('request_logs_type_time').on(t.type, t.time),
 ])
 
 export const hourlyStats = mysqlTable('hourly_stats', {
@@ -136,11 +138,46 @@ export const hourlyStats = mysqlTable('hourly_stats', {
   hour: ms('hour').notNull(),
   requests: int('requests').notNull().default(0),
   failures: int('failures').notNull().default(0),
+  /** Attempts retried on another key (`type = 'retry'` log rows). */
+  retries: int('retries').notNull().default(0),
   promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
   completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
   cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
   cost: double('cost').notNull().default(0),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
+
+/** Per proxy key (0: none) and hour, kept like hourly_stats: usage by proxy key and the top proxy keys. */
+export const proxyKeyStats = mysqlTable('proxy_key_stats', {
+  id: int('id').autoincrement().primaryKey(),
+  proxyKeyId: int('proxy_key_id').notNull(),
+  hour: ms('hour').notNull(),
+  requests: int('requests').notNull().default(0),
+  failures: int('failures').notNull().default(0),
+  retries: int('retries').notNull().default(0),
+  promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+  completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+  cost: double('cost').notNull().default(0),
+}, t => [uniqueIndex('proxy_key_stats_key_hour').on(t.proxyKeyId, t.hour), index('proxy_key_stats_hour').on(t.hour)])
+
+/**
+ * Per group (0: none), model, proxy key (0: none) and minute, kept for a few hours: the
+ * dashboard's last hour without reading the log.
+ */
+export const minuteStats = mysqlTable('minute_stats', {
+  id: int('id').autoincrement().primaryKey(),
+  groupId: int('group_id').notNull(),
+  model: varchar('model', { length: 255 }).notNull(),
+  proxyKeyId: int('proxy_key_id').notNull(),
+  minute: ms('minute').notNull(),
+  requests: int('requests').notNull().default(0),
+  failures: int('failures').notNull().default(0),
+  retries: int('retries').notNull().default(0),
+  promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+  completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+  cost: double('cost').notNull().default(0),
+}, t => [uniqueIndex('minute_stats_group_model_key_minute').on(t.groupId, t.model, t.proxyKeyId, t.minute), index('minute_stats_minute').on(t.minute)])
 
 export const settings = mysqlTable('settings', {
   key: varchar('key', { length: 100 }).primaryKey(),

@@ -126,6 +126,8 @@ export const requestLogs = sqliteTable('request_logs', {
   index('request_logs_group_time').on(t.groupId, t.time),
   index('request_logs_key_time').on(t.keyId, t.time),
   index('request_logs_request').on(t.requestId),
+  // Counts by type over a time range (requests in the last minute) read this index alone.
+  index('request_logs_type_time').on(t.type, t.time),
 ])
 
 export const hourlyStats = sqliteTable('hourly_stats', {
@@ -135,11 +137,46 @@ export const hourlyStats = sqliteTable('hourly_stats', {
   hour: ms('hour').notNull(),
   requests: integer('requests').notNull().default(0),
   failures: integer('failures').notNull().default(0),
+  /** Attempts retried on another key (`type = 'retry'` log rows). */
+  retries: integer('retries').notNull().default(0),
   promptTokens: integer('prompt_tokens').notNull().default(0),
   completionTokens: integer('completion_tokens').notNull().default(0),
   cachedTokens: integer('cached_tokens').notNull().default(0),
   cost: real('cost').notNull().default(0),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
+
+/** Per proxy key (0: none) and hour, kept like hourly_stats: usage by proxy key and the top proxy keys. */
+export const proxyKeyStats = sqliteTable('proxy_key_stats', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  proxyKeyId: integer('proxy_key_id').notNull(),
+  hour: ms('hour').notNull(),
+  requests: integer('requests').notNull().default(0),
+  failures: integer('failures').notNull().default(0),
+  retries: integer('retries').notNull().default(0),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  cachedTokens: integer('cached_tokens').notNull().default(0),
+  cost: real('cost').notNull().default(0),
+}, t => [uniqueIndex('proxy_key_stats_key_hour').on(t.proxyKeyId, t.hour), index('proxy_key_stats_hour').on(t.hour)])
+
+/**
+ * Per group (0: none), model, proxy key (0: none) and minute, kept for a few hours: the
+ * dashboard's last hour without reading the log.
+ */
+export const minuteStats = sqliteTable('minute_stats', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull(),
+  model: text('model').notNull(),
+  proxyKeyId: integer('proxy_key_id').notNull(),
+  minute: ms('minute').notNull(),
+  requests: integer('requests').notNull().default(0),
+  failures: integer('failures').notNull().default(0),
+  retries: integer('retries').notNull().default(0),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  cachedTokens: integer('cached_tokens').notNull().default(0),
+  cost: real('cost').notNull().default(0),
+}, t => [uniqueIndex('minute_stats_group_model_key_minute').on(t.groupId, t.model, t.proxyKeyId, t.minute), index('minute_stats_minute').on(t.minute)])
 
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

@@ -5,7 +5,7 @@ import type { KeyCounts, Overview, PeriodFigures } from '../../shared/types/dash
 import { access } from './dbAccess'
 import { getGroupRow } from './groups'
 import {
-  DAY, finalCount, hourOf, hourlyUsage, HOUR, logUsage, MINUTE, retryCount, ttftPercentiles, windows, type Window,
+  DAY, finalCount, hourOf, hourlyUsage, HOUR, minuteUsage, MINUTE, retryCount, ttftPercentiles, windows, type Window,
 } from './statsWindows'
 
 const WINDOWS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const
@@ -45,11 +45,11 @@ export async function groupStats(handle: Db, groupId: number, now = Date.now()) 
 }
 
 async function period(handle: Db, w: Window, hourly: boolean): Promise<PeriodFigures> {
-  const usage = hourly ? await hourlyUsage(handle, w) : await logUsage(handle, w)
+  const usage = hourly ? await hourlyUsage(handle, w) : await minuteUsage(handle, w)
   const ttft = await ttftPercentiles(handle, w)
   return {
     ...usage,
-    retries: await retryCount(handle, w),
+    retries: await retryCount(handle, w, hourly),
     errorRate: usage.requests ? usage.failures / usage.requests : null,
     ttftP50: ttft.p50, ttftP95: ttft.p95, ttftSamples: ttft.samples,
     from: w.from, to: w.to,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, sql, sum } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, ne, sql, sum } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { KeyEventsQuery, OverviewQuery } from '../../shared/schemas/logs'
 import type { KeyEventFeed, TopItem, TopLists } from '../../shared/types/dashboard'
@@ -12,32 +12,34 @@ const TOP = 5
 const num = (v: unknown) => Number(v ?? 0)
 
 /**
- * `GET /api/stats/top?range=`: the busiest groups, models and proxy keys in the range. Groups and
- * models from the hourly stats (the log for 1 h); proxy keys from the log, which alone records them.
+ * `GET /api/stats/top?range=`: the busiest groups, models and proxy keys in the range, from the
+ * rollups: the minute rollup for 1 h, the hourly ones (group × model, proxy key) for longer.
  */
 export async function top(handle: Db, q: OverviewQuery, now = Date.now()): Promise<TopLists> {
   const { db, t } = access(handle)
   const w = windows(q.range, now).current
-  const l = t.requestLogs
+  const lastHour = q.range === '1h'
+  const m = t.minuteStats
   const h = t.hourlyStats
-  const finalRequests = sql<number>`sum(case when ${l.type} = 'final' then 1 else 0 end)`
-  const finalFailures = sql<number>`sum(case when ${l.type} = 'final' and not ${l.success} then 1 else 0 end)`
-  const logTokens = sql<number>`sum(${l.promptTokens} + ${l.completionTokens})`
-  const inLog = and(gte(l.time, w.from), isNotNull(l.groupId))
+  const p = t.proxyKeyStats
+  const tokens = (s: typeof m | typeof h | typeof p) => sql<number>`sum(${s.promptTokens} + ${s.completionTokens})`
+  const figures = (s: typeof m | typeof h | typeof p) => ({ requests: sum(s.requests), failures: sum(s.failures), tokens: tokens(s) })
 
-  const hourlyTokens = sql<number>`sum(${h.promptTokens} + ${h.completionTokens})`
-  const byGroup = q.range === '1h'
-    ? await db.select({ key: l.groupId, requests: finalRequests, failures: finalFailures, tokens: logTokens }).from(l).where(inLog)
-        .groupBy(l.groupId).orderBy(desc(finalRequests)).limit(TOP)
-    : await db.select({ key: h.groupId, requests: sum(h.requests), failures: sum(h.failures), tokens: hourlyTokens })
-        .from(h).where(gte(h.hour, w.from)).groupBy(h.groupId).orderBy(desc(sum(h.requests))).limit(TOP)
-  const byModel = q.range === '1h'
-    ? await db.select({ key: l.model, requests: finalRequests, failures: finalFailures, tokens: logTokens }).from(l).where(inLog)
-        .groupBy(l.model).orderBy(desc(finalRequests)).limit(TOP)
-    : await db.select({ key: h.model, requests: sum(h.requests), failures: sum(h.failures), tokens: hourlyTokens })
-        .from(h).where(gte(h.hour, w.from)).groupBy(h.model).orderBy(desc(sum(h.requests))).limit(TOP)
-  const byProxyKey = await db.select({ key: l.proxyKeyId, requests: finalRequests, failures: finalFailures, tokens: logTokens }).from(l)
-    .where(and(gte(l.time, w.from), isNotNull(l.proxyKeyId))).groupBy(l.proxyKeyId).orderBy(desc(finalRequests)).limit(TOP)
+  const inMinutes = and(gte(m.minute, w.from), ne(m.groupId, 0))
+  const byGroup = lastHour
+    ? await db.select({ key: m.groupId, ...figures(m) }).from(m).where(inMinutes)
+        .groupBy(m.groupId).orderBy(desc(sum(m.requests))).limit(TOP)
+    : await db.select({ key: h.groupId, ...figures(h) }).from(h).where(gte(h.hour, w.from))
+        .groupBy(h.groupId).orderBy(desc(sum(h.requests))).limit(TOP)
+  const byModel = lastHour
+    ? await db.select({ key: m.model, ...figures(m) }).from(m).where(inMinutes).groupBy(m.model).orderBy(desc(sum(m.requests))).limit(TOP)
+    : await db.select({ key: h.model, ...figures(h) }).from(h).where(gte(h.hour, w.from))
+        .groupBy(h.model).orderBy(desc(sum(h.requests))).limit(TOP)
+  const byProxyKey = lastHour
+    ? await db.select({ key: m.proxyKeyId, ...figures(m) }).from(m).where(and(gte(m.minute, w.from), ne(m.proxyKeyId, 0)))
+        .groupBy(m.proxyKeyId).orderBy(desc(sum(m.requests))).limit(TOP)
+    : await db.select({ key: p.proxyKeyId, ...figures(p) }).from(p).where(and(gte(p.hour, w.from), ne(p.proxyKeyId, 0)))
+        .groupBy(p.proxyKeyId).orderBy(desc(sum(p.requests))).limit(TOP)
 
   const groupIds = byGroup.map(r => Number(r.key))
   const proxyKeyIds = byProxyKey.map(r => Number(r.key))

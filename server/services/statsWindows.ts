@@ -1,13 +1,14 @@
-import { and, count, eq, gte, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, lt, ne, sql, sum } from 'drizzle-orm'
 import type { Db } from '../../db/client'
 import type { StatsRange, UsageTotals } from '../../shared/schemas/logs'
 import { access } from './dbAccess'
 
 /**
- * The dashboard's time windows and the two sources behind them: `hourly_stats` (exact, one row
- * per group, model and hour, kept forever) for whole hours, and `request_logs` (one row per
- * attempt, kept `request_log_retention_days`) for what hourly rows cannot say: the last hour by
- * the minute, retries, time to first token and proxy keys.
+ * The dashboard's time windows and the rollups behind them (written with each log batch, see
+ * logWriter.ts): `hourly_stats` (group × model × hour, kept for good) for whole hours and
+ * `minute_stats` (group × model × proxy key × minute, the last few hours) for the last hour.
+ * The log itself is read only where a rollup cannot answer and the read is bounded: requests in
+ * the last minute (an index-only count) and the newest TTFT_SAMPLE times to first token.
  */
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
@@ -38,30 +39,29 @@ export async function hourlyUsage(handle: Db, w: Window, groupIds?: number[]): P
   return out
 }
 
-/** The same figures from the log itself (for windows shorter than an hour), counted as hourly_stats counts them. */
-export async function logUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
+/** The same figures by the minute, for windows shorter than a day: minutes that start in the window. */
+export async function minuteUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
   const { db, t } = access(handle)
-  const l = t.requestLogs
+  const m = t.minuteStats
   const r = (await db.select({
-    requests: sql<number>`sum(case when ${l.type} = 'final' then 1 else 0 end)`,
-    failures: sql<number>`sum(case when ${l.type} = 'final' and not ${l.success} then 1 else 0 end)`,
-    promptTokens: sum(l.promptTokens), completionTokens: sum(l.completionTokens), cachedTokens: sum(l.cachedTokens), cost: sum(l.cost),
-  }).from(l).where(and(gte(l.time, w.from), lt(l.time, w.to), isNotNull(l.groupId), groupIn(l.groupId, groupIds))))[0]
+    requests: sum(m.requests), failures: sum(m.failures),
+    promptTokens: sum(m.promptTokens), completionTokens: sum(m.completionTokens), cachedTokens: sum(m.cachedTokens), cost: sum(m.cost),
+  }).from(m).where(and(gte(m.minute, w.from), lt(m.minute, w.to), ne(m.groupId, 0), groupIn(m.groupId, groupIds))))[0]
   const out = zero()
   for (const k of Object.keys(out) as (keyof UsageTotals)[]) out[k] = Number(r?.[k] ?? 0)
   return out
 }
 
-/** Attempts that were retried on another key (`type = 'retry'`) in the window. */
-export async function retryCount(handle: Db, w: Window, groupIds?: number[]): Promise<number> {
+/** Attempts that were retried on another key in the window, from the hourly or the minute rollup. */
+export async function retryCount(handle: Db, w: Window, hourly: boolean, groupIds?: number[]): Promise<number> {
   const { db, t } = access(handle)
-  const l = t.requestLogs
-  const r = await db.select({ n: count() }).from(l)
-    .where(and(gte(l.time, w.from), lt(l.time, w.to), eq(l.type, 'retry'), groupIn(l.groupId, groupIds)))
+  const s = hourly ? t.hourlyStats : t.minuteStats
+  const at = hourly ? t.hourlyStats.hour : t.minuteStats.minute
+  const r = await db.select({ n: sum(s.retries) }).from(s).where(and(gte(at, w.from), lt(at, w.to), groupIn(s.groupId, groupIds)))
   return Number(r[0]?.n ?? 0)
 }
 
-/** Final requests in the window (the requests-per-minute figure). */
+/** Final requests in the window (the requests-per-minute figure): a count over the (type, time) index alone. */
 export async function finalCount(handle: Db, w: Window): Promise<number> {
   const { db, t } = access(handle)
   const l = t.requestLogs
@@ -69,20 +69,21 @@ export async function finalCount(handle: Db, w: Window): Promise<number> {
   return Number(r[0]?.n ?? 0)
 }
 
-/** How many of the newest successful answers in a window the TTFT percentiles read. */
+/** How many of the newest final answers in a window the TTFT percentiles read. */
 export const TTFT_SAMPLE = 5000
 
 /**
- * Time to first byte, p50 and p95, of the newest TTFT_SAMPLE successful final answers in the
- * window: a sample read through the time index, so the figure costs the same at 10 or 10,000 rps.
+ * Time to first byte, p50 and p95, of the successful answers among the newest TTFT_SAMPLE final
+ * answers in the window: a bounded read down the (type, time) index, so the figure costs the
+ * same at 10 or 10,000 rps, and also when few answers carry a first-byte time.
  */
 export async function ttftPercentiles(handle: Db, w: Window): Promise<{ p50: number | null; p95: number | null; samples: number }> {
   const { db, t } = access(handle)
   const l = t.requestLogs
-  const rows = await db.select({ v: l.ttftMs }).from(l)
-    .where(and(gte(l.time, w.from), lt(l.time, w.to), eq(l.type, 'final'), eq(l.success, true), isNotNull(l.ttftMs)))
+  const rows = await db.select({ v: l.ttftMs, ok: l.success }).from(l)
+    .where(and(eq(l.type, 'final'), gte(l.time, w.from), lt(l.time, w.to)))
     .orderBy(sql`${l.time} desc`).limit(TTFT_SAMPLE)
-  const values = rows.map(r => Number(r.v)).sort((a, b) => a - b)
+  const values = rows.filter(r => r.ok && r.v !== null).map(r => Number(r.v)).sort((a, b) => a - b)
   const at = (p: number) => (values.length ? values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)]! : null)
   return { p50: at(0.5), p95: at(0.95), samples: values.length }
 }

@@ -28,10 +28,9 @@ function dayLabel(start: number, tz: string): string {
 }
 
 /**
- * `GET /api/usage`: totals per proxy key (from the request log, so within its retention), or per
- * group, model or day (from the hourly stats, kept for good). Hours are the stats' unit: `from`
- * and `to` are rounded to whole hours there, and a day in a zone with a half-hour offset takes
- * the hours that start in it.
+ * `GET /api/usage`: totals per proxy key, group, model or day, from the hourly rollups (kept for
+ * good, whatever the log's retention). Hours are their unit: `from` and `to` are rounded to
+ * whole hours, and a day in a zone with a half-hour offset takes the hours that start in it.
  */
 export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, now = Date.now()): Promise<UsageReport> {
   const to = q.to ?? now
@@ -39,17 +38,16 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
   const { db, t } = access(handle)
   let items: UsageRow[]
   if (q.groupBy === 'proxyKey') {
-    const l = t.requestLogs
-    const rows = await db.select({
-      id: l.proxyKeyId,
-      requests: sql<number>`sum(case when ${l.type} = 'final' then 1 else 0 end)`,
-      failures: sql<number>`sum(case when ${l.type} = 'final' and ${l.success} = 0 then 1 else 0 end)`,
-      promptTokens: sql<number>`sum(${l.promptTokens})`, completionTokens: sql<number>`sum(${l.completionTokens})`,
-      cachedTokens: sql<number>`sum(${l.cachedTokens})`, cost: sql<number>`sum(${l.cost})`,
-    }).from(l).where(and(gte(l.time, from), lt(l.time, to))).groupBy(l.proxyKeyId)
+    const p = t.proxyKeyStats
+    const rows = (await db.select({
+      id: p.proxyKeyId, requests: sql<number>`sum(${p.requests})`, failures: sql<number>`sum(${p.failures})`,
+      promptTokens: sql<number>`sum(${p.promptTokens})`, completionTokens: sql<number>`sum(${p.completionTokens})`,
+      cachedTokens: sql<number>`sum(${p.cachedTokens})`, cost: sql<number>`sum(${p.cost})`,
+    }).from(p).where(and(gte(p.hour, Math.floor(from / HOUR) * HOUR), lt(p.hour, to))).groupBy(p.proxyKeyId))
+      .map(r => ({ ...r, id: r.id === 0 ? null : r.id }))
     const ids = rows.map(r => r.id).filter((id): id is number => id !== null)
-    const p = t.proxyKeys
-    const found = ids.length ? await db.select({ id: p.id, name: p.name }).from(p).where(inArray(p.id, ids)) : []
+    const k = t.proxyKeys
+    const found = ids.length ? await db.select({ id: k.id, name: k.name }).from(k).where(inArray(k.id, ids)) : []
     const names = new Map(found.map(r => [r.id, r.name]))
     items = rows.map(r => ({ key: r.id === null ? '' : String(r.id), name: r.id === null ? '(no proxy key)' : names.get(r.id) ?? `(deleted key ${r.id})`, ...numbers(r) }))
   } else {

@@ -120,18 +120,27 @@ export type RequestLogRow = {
   responseBody: string | null
 }
 
-export type HourlyStatRow = {
-  id: number
-  groupId: number
-  model: string
-  hour: number
+/** What every rollup sums: final requests, their failures, retried attempts, tokens and cost. */
+type StatSums = {
   requests: number
   failures: number
+  retries: number
   promptTokens: number
   completionTokens: number
   cachedTokens: number
   cost: number
 }
+
+/** One flat object type (an intersection would not compare equal to the schema's inferred row). */
+type Flat<T> = { [K in keyof T]: T[K] }
+
+export type HourlyStatRow = Flat<{ id: number; groupId: number; model: string; hour: number } & StatSums>
+
+/** Proxy key 0: requests without one. */
+export type ProxyKeyStatRow = Flat<{ id: number; proxyKeyId: number; hour: number } & StatSums>
+
+/** Group or proxy key 0: none. Kept a few hours. */
+export type MinuteStatRow = Flat<{ id: number; groupId: number; model: string; proxyKeyId: number; minute: number } & StatSums>
 
 export type ModelPriceRow = {
   /** A model name or `*` pattern. */

@@ -88,6 +88,8 @@ for (const target of targets) {
     beforeEach(async () => {
       await exec(db, 'DELETE FROM request_logs')
       await exec(db, 'DELETE FROM hourly_stats')
+      await exec(db, 'DELETE FROM proxy_key_stats')
+      await exec(db, 'DELETE FROM minute_stats')
       await exec(db, 'DELETE FROM api_keys')
       await exec(db, 'DELETE FROM `groups`')
       await exec(db, `INSERT INTO \`groups\` (id, name, channel, upstreams, models, model_redirects, param_overrides, header_rules, config, created_at, updated_at)
@@ -148,6 +150,36 @@ for (const target of targets) {
         { group_id: 1, model: 'gpt-4o', hour: T0, requests: 3, failures: 1, prompt_tokens: 1100, completion_tokens: 51, cached_tokens: 20, cost: 0.75 },
         { group_id: 1, model: 'gpt-4o-mini', hour: T0, requests: 1, failures: 0, prompt_tokens: 7, completion_tokens: 3, cached_tokens: 0, cost: 0 },
         { group_id: 1, model: 'gpt-4o', hour: T0 + HOUR, requests: 1, failures: 0, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 1, cost: 0 },
+      ])
+    })
+
+    it('sums retries, proxy keys by the hour and the last hours by the minute, and prunes minutes older than three hours', async () => {
+      const now = Date.now()
+      const minute = now - (now % 60_000)
+      const hour = now - (now % HOUR)
+      const old = minute - 4 * HOUR
+      await exec(db, `INSERT INTO minute_stats (group_id, model, proxy_key_id, minute, requests) VALUES (1, 'gpt-4o', 0, ${old}, 9)`)
+      const buffer = new RequestLogBuffer()
+      buffer.add(entry({ time: now, type: 'retry', success: false, status: 429, proxyKeyId: 7, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
+      buffer.add(entry({ time: now, proxyKeyId: 7, cost: 0.5 }))
+      buffer.add(entry({ time: now, proxyKeyId: 8, success: false, status: 503, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
+      // Refused before any group was chosen: counted for its proxy key, not for a group.
+      const refused = { success: false, status: 429, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }
+      buffer.add(entry({ time: now, groupId: null, keyId: null, proxyKeyId: 8, ...refused }))
+      await writerWith(buffer).flush()
+
+      const num = (rows: any[]) => rows.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'model' ? v : Number(v)])))
+      expect(num(await query(db, 'SELECT group_id, hour, requests, failures, retries FROM hourly_stats'))).toEqual([
+        { group_id: 1, hour, requests: 2, failures: 1, retries: 1 },
+      ])
+      expect(num(await query(db, 'SELECT proxy_key_id, hour, requests, failures, retries, prompt_tokens, cost FROM proxy_key_stats ORDER BY proxy_key_id'))).toEqual([
+        { proxy_key_id: 7, hour, requests: 1, failures: 0, retries: 1, prompt_tokens: 10, cost: 0.5 },
+        { proxy_key_id: 8, hour, requests: 2, failures: 2, retries: 0, prompt_tokens: 0, cost: 0 },
+      ])
+      expect(num(await query(db, 'SELECT group_id, model, proxy_key_id, minute, requests, failures, retries FROM minute_stats ORDER BY group_id, proxy_key_id'))).toEqual([
+        { group_id: 0, model: 'gpt-4o', proxy_key_id: 8, minute, requests: 1, failures: 1, retries: 0 },
+        { group_id: 1, model: 'gpt-4o', proxy_key_id: 7, minute, requests: 1, failures: 0, retries: 1 },
+        { group_id: 1, model: 'gpt-4o', proxy_key_id: 8, minute, requests: 1, failures: 1, retries: 0 },
       ])
     })
 
@@ -251,6 +283,7 @@ for (const target of targets) {
       expect(Number((await query<any>(db, 'SELECT COUNT(*) AS n FROM request_logs'))[0].n)).toBe(n)
       expect(Number((await query<any>(db, 'SELECT SUM(requests) AS n FROM hourly_stats'))[0].n)).toBe(n)
       expect(Number((await query<any>(db, 'SELECT SUM(prompt_tokens) AS n FROM hourly_stats'))[0].n)).toBe(n)
+      expect(Number((await query<any>(db, 'SELECT SUM(requests) AS n FROM proxy_key_stats'))[0].n)).toBe(n)
       expect(Number((await query<any>(db, 'SELECT SUM(request_count) AS n FROM api_keys'))[0].n)).toBe(n)
     }, 60_000)
 

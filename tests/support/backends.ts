@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
@@ -77,3 +78,15 @@ export async function waitForTask(server: RunningServer, taskId: string, timeout
 }
 
 export const upstream = (url = 'http://127.0.0.1:9/v1') => [{ url, weight: 1 }]
+
+/**
+ * Fills the stats rollups from request-log rows a test inserted directly (bypassing the writer):
+ * runs the backfill statements of the migration that introduced the rollups, so fixtures and
+ * upgrades share one definition of what the rollups hold.
+ */
+export async function backfillRollups(direct: Direct, backend: BackendName) {
+  const file = join(import.meta.dirname, '../../db/migrations', backend, '0005_stats_rollups.sql')
+  for (const statement of readFileSync(file, 'utf8').split('--> statement-breakpoint')) {
+    if (/^\s*(INSERT|UPDATE)\b/.test(statement)) await direct.exec(statement)
+  }
+}

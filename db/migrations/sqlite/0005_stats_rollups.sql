@@ -1,0 +1,44 @@
+CREATE TABLE `minute_stats` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`group_id` integer NOT NULL,
+	`model` text NOT NULL,
+	`proxy_key_id` integer NOT NULL,
+	`minute` integer NOT NULL,
+	`requests` integer DEFAULT 0 NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`retries` integer DEFAULT 0 NOT NULL,
+	`prompt_tokens` integer DEFAULT 0 NOT NULL,
+	`completion_tokens` integer DEFAULT 0 NOT NULL,
+	`cached_tokens` integer DEFAULT 0 NOT NULL,
+	`cost` real DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `minute_stats_group_model_key_minute` ON `minute_stats` (`group_id`,`model`,`proxy_key_id`,`minute`);--> statement-breakpoint
+CREATE INDEX `minute_stats_minute` ON `minute_stats` (`minute`);--> statement-breakpoint
+CREATE TABLE `proxy_key_stats` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`proxy_key_id` integer NOT NULL,
+	`hour` integer NOT NULL,
+	`requests` integer DEFAULT 0 NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`retries` integer DEFAULT 0 NOT NULL,
+	`prompt_tokens` integer DEFAULT 0 NOT NULL,
+	`completion_tokens` integer DEFAULT 0 NOT NULL,
+	`cached_tokens` integer DEFAULT 0 NOT NULL,
+	`cost` real DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `proxy_key_stats_key_hour` ON `proxy_key_stats` (`proxy_key_id`,`hour`);--> statement-breakpoint
+CREATE INDEX `proxy_key_stats_hour` ON `proxy_key_stats` (`hour`);--> statement-breakpoint
+ALTER TABLE `hourly_stats` ADD `retries` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `request_logs_type_time` ON `request_logs` (`type`,`time`);--> statement-breakpoint
+INSERT INTO `proxy_key_stats` (`proxy_key_id`, `hour`, `requests`, `failures`, `retries`, `prompt_tokens`, `completion_tokens`, `cached_tokens`, `cost`)
+  SELECT coalesce(`proxy_key_id`, 0), `time` - `time` % 3600000, sum(`type` = 'final'), sum(`type` = 'final' AND NOT `success`), sum(`type` = 'retry'),
+    sum(`prompt_tokens`), sum(`completion_tokens`), sum(`cached_tokens`), sum(`cost`)
+  FROM `request_logs` GROUP BY 1, 2;--> statement-breakpoint
+INSERT INTO `minute_stats` (`group_id`, `model`, `proxy_key_id`, `minute`, `requests`, `failures`, `retries`, `prompt_tokens`, `completion_tokens`, `cached_tokens`, `cost`)
+  SELECT coalesce(`group_id`, 0), `model`, coalesce(`proxy_key_id`, 0), `time` - `time` % 60000, sum(`type` = 'final'), sum(`type` = 'final' AND NOT `success`),
+    sum(`type` = 'retry'), sum(`prompt_tokens`), sum(`completion_tokens`), sum(`cached_tokens`), sum(`cost`)
+  FROM `request_logs` WHERE `time` >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 10800000 GROUP BY 1, 2, 3, 4;--> statement-breakpoint
+UPDATE `hourly_stats` SET `retries` = (SELECT count(*) FROM `request_logs` `l` WHERE `l`.`type` = 'retry' AND `l`.`group_id` = `hourly_stats`.`group_id`
+  AND `l`.`model` = `hourly_stats`.`model` AND `l`.`time` >= `hourly_stats`.`hour` AND `l`.`time` < `hourly_stats`.`hour` + 3600000);
