@@ -131,11 +131,8 @@ export const requestLogs = mysqlTable('request_logs', {
   index('request_logs_type_time').on(t.type, t.time),
 ])
 
-export const hourlyStats = mysqlTable('hourly_stats', {
-  id: int('id').autoincrement().primaryKey(),
-  groupId: int('group_id').notNull(),
-  model: varchar('model', { length: 255 }).notNull(),
-  hour: ms('hour').notNull(),
+/** The columns every stats rollup sums (fresh builders for each table). */
+const statSums = () => ({
   requests: int('requests').notNull().default(0),
   failures: int('failures').notNull().default(0),
   /** Attempts retried on another key (`type = 'retry'` log rows). */
@@ -144,6 +141,14 @@ export const hourlyStats = mysqlTable('hourly_stats', {
   completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
   cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
   cost: double('cost').notNull().default(0),
+})
+
+export const hourlyStats = mysqlTable('hourly_stats', {
+  id: int('id').autoincrement().primaryKey(),
+  groupId: int('group_id').notNull(),
+  model: varchar('model', { length: 255 }).notNull(),
+  hour: ms('hour').notNull(),
+  ...statSums(),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
 
 /** Per proxy key (0: none) and hour, kept like hourly_stats: usage by proxy key and the top proxy keys. */
@@ -151,13 +156,7 @@ export const proxyKeyStats = mysqlTable('proxy_key_stats', {
   id: int('id').autoincrement().primaryKey(),
   proxyKeyId: int('proxy_key_id').notNull(),
   hour: ms('hour').notNull(),
-  requests: int('requests').notNull().default(0),
-  failures: int('failures').notNull().default(0),
-  retries: int('retries').notNull().default(0),
-  promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
-  completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
-  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
-  cost: double('cost').notNull().default(0),
+  ...statSums(),
 }, t => [uniqueIndex('proxy_key_stats_key_hour').on(t.proxyKeyId, t.hour), index('proxy_key_stats_hour').on(t.hour)])
 
 /**
@@ -170,13 +169,7 @@ export const minuteStats = mysqlTable('minute_stats', {
   model: varchar('model', { length: 255 }).notNull(),
   proxyKeyId: int('proxy_key_id').notNull(),
   minute: ms('minute').notNull(),
-  requests: int('requests').notNull().default(0),
-  failures: int('failures').notNull().default(0),
-  retries: int('retries').notNull().default(0),
-  promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
-  completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
-  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
-  cost: double('cost').notNull().default(0),
+  ...statSums(),
 }, t => [uniqueIndex('minute_stats_group_model_key_minute').on(t.groupId, t.model, t.proxyKeyId, t.minute), index('minute_stats_minute').on(t.minute)])
 
 export const settings = mysqlTable('settings', {

@@ -130,11 +130,8 @@ export const requestLogs = sqliteTable('request_logs', {
   index('request_logs_type_time').on(t.type, t.time),
 ])
 
-export const hourlyStats = sqliteTable('hourly_stats', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  groupId: integer('group_id').notNull(),
-  model: text('model').notNull(),
-  hour: ms('hour').notNull(),
+/** The columns every stats rollup sums (fresh builders for each table). */
+const statSums = () => ({
   requests: integer('requests').notNull().default(0),
   failures: integer('failures').notNull().default(0),
   /** Attempts retried on another key (`type = 'retry'` log rows). */
@@ -143,6 +140,14 @@ export const hourlyStats = sqliteTable('hourly_stats', {
   completionTokens: integer('completion_tokens').notNull().default(0),
   cachedTokens: integer('cached_tokens').notNull().default(0),
   cost: real('cost').notNull().default(0),
+})
+
+export const hourlyStats = sqliteTable('hourly_stats', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull(),
+  model: text('model').notNull(),
+  hour: ms('hour').notNull(),
+  ...statSums(),
 }, t => [uniqueIndex('hourly_stats_group_model_hour').on(t.groupId, t.model, t.hour), index('hourly_stats_hour').on(t.hour)])
 
 /** Per proxy key (0: none) and hour, kept like hourly_stats: usage by proxy key and the top proxy keys. */
@@ -150,13 +155,7 @@ export const proxyKeyStats = sqliteTable('proxy_key_stats', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   proxyKeyId: integer('proxy_key_id').notNull(),
   hour: ms('hour').notNull(),
-  requests: integer('requests').notNull().default(0),
-  failures: integer('failures').notNull().default(0),
-  retries: integer('retries').notNull().default(0),
-  promptTokens: integer('prompt_tokens').notNull().default(0),
-  completionTokens: integer('completion_tokens').notNull().default(0),
-  cachedTokens: integer('cached_tokens').notNull().default(0),
-  cost: real('cost').notNull().default(0),
+  ...statSums(),
 }, t => [uniqueIndex('proxy_key_stats_key_hour').on(t.proxyKeyId, t.hour), index('proxy_key_stats_hour').on(t.hour)])
 
 /**
@@ -169,13 +168,7 @@ export const minuteStats = sqliteTable('minute_stats', {
   model: text('model').notNull(),
   proxyKeyId: integer('proxy_key_id').notNull(),
   minute: ms('minute').notNull(),
-  requests: integer('requests').notNull().default(0),
-  failures: integer('failures').notNull().default(0),
-  retries: integer('retries').notNull().default(0),
-  promptTokens: integer('prompt_tokens').notNull().default(0),
-  completionTokens: integer('completion_tokens').notNull().default(0),
-  cachedTokens: integer('cached_tokens').notNull().default(0),
-  cost: real('cost').notNull().default(0),
+  ...statSums(),
 }, t => [uniqueIndex('minute_stats_group_model_key_minute').on(t.groupId, t.model, t.proxyKeyId, t.minute), index('minute_stats_minute').on(t.minute)])
 
 export const settings = sqliteTable('settings', {

@@ -144,6 +144,8 @@ function upsertSql(rollup: Rollup, dialect: 'sqlite' | 'mysql'): string {
     ON DUPLICATE KEY UPDATE ${SUM_COLUMNS.map(c => `${c} = ${c} + VALUES(${c})`).join(', ')}`
 }
 
+const MYSQL_UPSERT = Object.fromEntries((Object.keys(ROLLUPS) as Rollup[]).map(name => [name, upsertSql(name, 'mysql')])) as Record<Rollup, string>
+
 /** minute_stats rows past MINUTE_STATS_KEEP_MS go once a minute, with the batch that starts a new minute. */
 function pruneCutoff(state: { prunedMinute: number }, now = Date.now()): number | null {
   const minute = now - (now % MINUTE_MS)
@@ -184,7 +186,9 @@ async function writeMysql(pool: Pool, state: { prunedMinute: number }, records: 
     }
     for (const name of Object.keys(ROLLUPS) as Rollup[]) {
       const rows = rollups[name]
-      for (let i = 0; i < rows.length; i += MYSQL_ROWS_PER_STATEMENT) await conn.query(upsertSql(name, 'mysql'), [rows.slice(i, i + MYSQL_ROWS_PER_STATEMENT)])
+      for (let i = 0; i < rows.length; i += MYSQL_ROWS_PER_STATEMENT) {
+        await conn.query(MYSQL_UPSERT[name], [rows.slice(i, i + MYSQL_ROWS_PER_STATEMENT)])
+      }
     }
     for (let i = 0; i < keys.length; i += MYSQL_ROWS_PER_STATEMENT) {
       const part = keys.slice(i, i + MYSQL_ROWS_PER_STATEMENT)

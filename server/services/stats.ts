@@ -5,7 +5,7 @@ import type { KeyCounts, Overview, PeriodFigures } from '../../shared/types/dash
 import { access } from './dbAccess'
 import { getGroupRow } from './groups'
 import {
-  DAY, finalCount, hourOf, hourlyUsage, HOUR, minuteUsage, MINUTE, retryCount, ttftPercentiles, windows, type Window,
+  DAY, finalCount, hourOf, HOUR, MINUTE, retryCount, ttftPercentiles, usageIn, windows, type Window,
 } from './statsWindows'
 
 const WINDOWS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const
@@ -20,7 +20,7 @@ async function keyCounts(handle: Db, groupIds?: number[]): Promise<KeyCounts> {
 }
 
 const usageSince = (handle: Db, since: number, groupIds?: number[]) =>
-  hourlyUsage(handle, { from: since, to: Number.MAX_SAFE_INTEGER }, groupIds)
+  usageIn(handle, { from: since, to: Number.MAX_SAFE_INTEGER }, true, groupIds)
 
 /**
  * The groups whose rows stand for a group: itself, or for an aggregate (which has no keys and
@@ -45,7 +45,7 @@ export async function groupStats(handle: Db, groupId: number, now = Date.now()) 
 }
 
 async function period(handle: Db, w: Window, hourly: boolean): Promise<PeriodFigures> {
-  const usage = hourly ? await hourlyUsage(handle, w) : await minuteUsage(handle, w)
+  const usage = await usageIn(handle, w, hourly)
   const ttft = await ttftPercentiles(handle, w)
   return {
     ...usage,

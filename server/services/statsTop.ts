@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, inArray, ne, sql, sum } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, ne, sql, sum, type SQL } from 'drizzle-orm'
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../../db/client'
 import type { KeyEventsQuery, OverviewQuery } from '../../shared/schemas/logs'
 import type { KeyEventFeed, TopItem, TopLists } from '../../shared/types/dashboard'
@@ -22,24 +23,17 @@ export async function top(handle: Db, q: OverviewQuery, now = Date.now()): Promi
   const m = t.minuteStats
   const h = t.hourlyStats
   const p = t.proxyKeyStats
-  const tokens = (s: typeof m | typeof h | typeof p) => sql<number>`sum(${s.promptTokens} + ${s.completionTokens})`
-  const figures = (s: typeof m | typeof h | typeof p) => ({ requests: sum(s.requests), failures: sum(s.failures), tokens: tokens(s) })
+  type Source = typeof m | typeof h | typeof p
+  const busiest = (s: Source, key: AnySQLiteColumn, where: SQL | undefined) => db.select({
+    key, requests: sum(s.requests), failures: sum(s.failures), tokens: sql<number>`sum(${s.promptTokens} + ${s.completionTokens})`,
+  }).from(s).where(where).groupBy(key).orderBy(desc(sum(s.requests))).limit(TOP)
 
   const inMinutes = and(gte(m.minute, w.from), ne(m.groupId, 0))
-  const byGroup = lastHour
-    ? await db.select({ key: m.groupId, ...figures(m) }).from(m).where(inMinutes)
-        .groupBy(m.groupId).orderBy(desc(sum(m.requests))).limit(TOP)
-    : await db.select({ key: h.groupId, ...figures(h) }).from(h).where(gte(h.hour, w.from))
-        .groupBy(h.groupId).orderBy(desc(sum(h.requests))).limit(TOP)
-  const byModel = lastHour
-    ? await db.select({ key: m.model, ...figures(m) }).from(m).where(inMinutes).groupBy(m.model).orderBy(desc(sum(m.requests))).limit(TOP)
-    : await db.select({ key: h.model, ...figures(h) }).from(h).where(gte(h.hour, w.from))
-        .groupBy(h.model).orderBy(desc(sum(h.requests))).limit(TOP)
-  const byProxyKey = lastHour
-    ? await db.select({ key: m.proxyKeyId, ...figures(m) }).from(m).where(and(gte(m.minute, w.from), ne(m.proxyKeyId, 0)))
-        .groupBy(m.proxyKeyId).orderBy(desc(sum(m.requests))).limit(TOP)
-    : await db.select({ key: p.proxyKeyId, ...figures(p) }).from(p).where(and(gte(p.hour, w.from), ne(p.proxyKeyId, 0)))
-        .groupBy(p.proxyKeyId).orderBy(desc(sum(p.requests))).limit(TOP)
+  const byGroup = await (lastHour ? busiest(m, m.groupId, inMinutes) : busiest(h, h.groupId, gte(h.hour, w.from)))
+  const byModel = await (lastHour ? busiest(m, m.model, inMinutes) : busiest(h, h.model, gte(h.hour, w.from)))
+  const byProxyKey = await (lastHour
+    ? busiest(m, m.proxyKeyId, and(gte(m.minute, w.from), ne(m.proxyKeyId, 0)))
+    : busiest(p, p.proxyKeyId, and(gte(p.hour, w.from), ne(p.proxyKeyId, 0))))
 
   const groupIds = byGroup.map(r => Number(r.key))
   const proxyKeyIds = byProxyKey.map(r => Number(r.key))

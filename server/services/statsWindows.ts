@@ -1,5 +1,5 @@
 import { and, count, eq, gte, inArray, lt, ne, sql, sum } from 'drizzle-orm'
-import type { Db } from '../../db/client'
+import type { Db, sqliteSchema } from '../../db/client'
 import type { StatsRange, UsageTotals } from '../../shared/schemas/logs'
 import { access } from './dbAccess'
 
@@ -26,27 +26,24 @@ export const groupIn = (column: Parameters<typeof inArray>[0], ids: number[] | u
 
 const zero = (): UsageTotals => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0 })
 
-/** Requests, failures and tokens from hourly rows whose hour starts in the window. */
-export async function hourlyUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
-  const { db, t } = access(handle)
-  const h = t.hourlyStats
-  const r = (await db.select({
-    requests: sum(h.requests), failures: sum(h.failures),
-    promptTokens: sum(h.promptTokens), completionTokens: sum(h.completionTokens), cachedTokens: sum(h.cachedTokens), cost: sum(h.cost),
-  }).from(h).where(and(gte(h.hour, w.from), lt(h.hour, w.to), groupIn(h.groupId, groupIds))))[0]
-  const out = zero()
-  for (const k of Object.keys(out) as (keyof UsageTotals)[]) out[k] = Number(r?.[k] ?? 0)
-  return out
-}
+type Rollup = (typeof sqliteSchema)['hourlyStats' | 'minuteStats' | 'proxyKeyStats']
 
-/** The same figures by the minute, for windows shorter than a day: minutes that start in the window. */
-export async function minuteUsage(handle: Db, w: Window, groupIds?: number[]): Promise<UsageTotals> {
+/** The usage columns of a rollup, summed (drizzle answers sums as strings: read them with Number). */
+export const usageSums = (s: Rollup) => ({
+  requests: sum(s.requests), failures: sum(s.failures),
+  promptTokens: sum(s.promptTokens), completionTokens: sum(s.completionTokens), cachedTokens: sum(s.cachedTokens), cost: sum(s.cost),
+})
+
+/**
+ * Requests, failures, tokens and cost in the window: from the hourly rollup (hours that start in
+ * it) or, for windows shorter than a day, the minute rollup (minutes that start in it).
+ */
+export async function usageIn(handle: Db, w: Window, hourly: boolean, groupIds?: number[]): Promise<UsageTotals> {
   const { db, t } = access(handle)
-  const m = t.minuteStats
-  const r = (await db.select({
-    requests: sum(m.requests), failures: sum(m.failures),
-    promptTokens: sum(m.promptTokens), completionTokens: sum(m.completionTokens), cachedTokens: sum(m.cachedTokens), cost: sum(m.cost),
-  }).from(m).where(and(gte(m.minute, w.from), lt(m.minute, w.to), ne(m.groupId, 0), groupIn(m.groupId, groupIds))))[0]
+  const s = hourly ? t.hourlyStats : t.minuteStats
+  const at = hourly ? t.hourlyStats.hour : t.minuteStats.minute
+  const r = (await db.select(usageSums(s)).from(s)
+    .where(and(gte(at, w.from), lt(at, w.to), ne(s.groupId, 0), groupIn(s.groupId, groupIds))))[0]
   const out = zero()
   for (const k of Object.keys(out) as (keyof UsageTotals)[]) out[k] = Number(r?.[k] ?? 0)
   return out

@@ -1,10 +1,12 @@
-import { and, gte, inArray, lt, sql } from 'drizzle-orm'
+import { and, gte, inArray, lt } from 'drizzle-orm'
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../../db/client'
 import type { UsageQuery, UsageReport, UsageRow } from '../../shared/schemas/usage'
 import { periodWindow } from '../proxy/limits/periods'
 import { PriceTable } from '../proxy/limits/prices'
 import { access } from './dbAccess'
 import { csvCell } from './logs'
+import { usageSums } from './statsWindows'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -36,14 +38,12 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
   const to = q.to ?? now
   const from = q.from ?? to - DEFAULT_SPAN
   const { db, t } = access(handle)
+  // Hours are the rollups' unit: the hour `from` falls in counts whole.
+  const inHours = (s: { hour: AnySQLiteColumn }) => and(gte(s.hour, Math.floor(from / HOUR) * HOUR), lt(s.hour, to))
   let items: UsageRow[]
   if (q.groupBy === 'proxyKey') {
     const p = t.proxyKeyStats
-    const rows = (await db.select({
-      id: p.proxyKeyId, requests: sql<number>`sum(${p.requests})`, failures: sql<number>`sum(${p.failures})`,
-      promptTokens: sql<number>`sum(${p.promptTokens})`, completionTokens: sql<number>`sum(${p.completionTokens})`,
-      cachedTokens: sql<number>`sum(${p.cachedTokens})`, cost: sql<number>`sum(${p.cost})`,
-    }).from(p).where(and(gte(p.hour, Math.floor(from / HOUR) * HOUR), lt(p.hour, to))).groupBy(p.proxyKeyId))
+    const rows = (await db.select({ id: p.proxyKeyId, ...usageSums(p) }).from(p).where(inHours(p)).groupBy(p.proxyKeyId))
       .map(r => ({ ...r, id: r.id === 0 ? null : r.id }))
     const ids = rows.map(r => r.id).filter((id): id is number => id !== null)
     const k = t.proxyKeys
@@ -53,11 +53,7 @@ export async function usageReport(handle: Db, q: UsageQuery, timeZone: string, n
   } else {
     const h = t.hourlyStats
     const by = q.groupBy === 'group' ? h.groupId : q.groupBy === 'model' ? h.model : h.hour
-    const rows = await db.select({
-      k: by, requests: sql<number>`sum(${h.requests})`, failures: sql<number>`sum(${h.failures})`,
-      promptTokens: sql<number>`sum(${h.promptTokens})`, completionTokens: sql<number>`sum(${h.completionTokens})`,
-      cachedTokens: sql<number>`sum(${h.cachedTokens})`, cost: sql<number>`sum(${h.cost})`,
-    }).from(h).where(and(gte(h.hour, Math.floor(from / HOUR) * HOUR), lt(h.hour, to))).groupBy(by)
+    const rows = await db.select({ k: by, ...usageSums(h) }).from(h).where(inHours(h)).groupBy(by)
     if (q.groupBy === 'group') {
       const ids = rows.map(r => Number(r.k))
       const g = t.groups
