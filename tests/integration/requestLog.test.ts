@@ -8,6 +8,7 @@ import { openDb, runMigrations, type Db } from '../../db/client'
 import { deleteRequestLogsBefore } from '../../server/services/logRetention'
 import { createMetrics } from '../../server/services/metrics'
 import { RequestLogBuffer, RequestLogWriter, type RequestLogEntry } from '../../server/services/requestLog'
+import { backfillRollups } from '../support/backends'
 import { skipReason, testEnv } from '../support/env'
 
 const HOUR = 3_600_000
@@ -181,6 +182,34 @@ for (const target of targets) {
         { group_id: 1, model: 'gpt-4o', proxy_key_id: 7, minute, requests: 1, failures: 0, retries: 1 },
         { group_id: 1, model: 'gpt-4o', proxy_key_id: 8, minute, requests: 1, failures: 1, retries: 0 },
       ])
+    })
+
+    it('the upgrade\'s backfill rebuilds from the log the rollups the writer keeps, retries included where no hourly row exists', async () => {
+      const now = Date.now()
+      const buffer = new RequestLogBuffer()
+      buffer.add(entry({ time: now, type: 'retry', success: false, status: 429, proxyKeyId: 7, promptTokens: 0, completionTokens: 0, cachedTokens: 0 }))
+      buffer.add(entry({ time: now, proxyKeyId: 7, cost: 0.5 }))
+      buffer.add(entry({ time: now - HOUR, model: 'gpt-4o-mini', proxyKeyId: 8, success: false, status: 503 }))
+      buffer.add(entry({ time: now - 2 * HOUR, type: 'retry', success: false, status: 429, groupId: 2 }))
+      await writerWith(buffer).flush()
+      const tables = ['hourly_stats', 'proxy_key_stats', 'minute_stats']
+      const snapshot = async () => Promise.all(tables.map(async t => (await query(db, `SELECT * FROM ${t}`))
+        .map(({ id: _, ...r }) => JSON.stringify(Object.values(r).map(v => (typeof v === 'string' ? v : Number(v))))).sort()))
+      const written = await snapshot()
+      // As before the upgrade: no proxy-key or minute rollups, no retries in the hourly stats, and
+      // the hour that had only a retry without an hourly row.
+      await exec(db, 'DELETE FROM proxy_key_stats')
+      await exec(db, 'DELETE FROM minute_stats')
+      await exec(db, 'UPDATE hourly_stats SET retries = 0')
+      await exec(db, 'DELETE FROM hourly_stats WHERE group_id = 2')
+      await backfillRollups({ exec: sql => exec(db, sql) }, db.dialect)
+      const [hourlyRows, proxyKeyRows, minuteRows] = await snapshot()
+      expect([proxyKeyRows, minuteRows]).toEqual(written.slice(1))
+      // The hourly rows it had are whole again; the retry-only hour comes back with its retry (its
+      // tokens were the hourly stats' own and are not re-derived).
+      const hourly = await query(db, 'SELECT group_id, retries FROM hourly_stats ORDER BY group_id, hour')
+      expect(hourly.map(r => [Number(r.group_id), Number(r.retries)])).toEqual([[1, 0], [1, 1], [2, 1]])
+      expect(hourlyRows).toHaveLength(written[0]!.length)
     })
 
     it('counts every attempt on a key, blames failures on it but never client aborts, and keeps the latest use', async () => {

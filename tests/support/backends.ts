@@ -84,7 +84,7 @@ export const upstream = (url = 'http://127.0.0.1:9/v1') => [{ url, weight: 1 }]
  * runs the backfill statements of the migration that introduced the rollups, so fixtures and
  * upgrades share one definition of what the rollups hold.
  */
-export async function backfillRollups(direct: Direct, backend: BackendName) {
+export async function backfillRollups(direct: Pick<Direct, 'exec'>, backend: BackendName) {
   const file = join(import.meta.dirname, '../../db/migrations', backend, '0005_stats_rollups.sql')
   for (const statement of readFileSync(file, 'utf8').split('--> statement-breakpoint')) {
     if (/^\s*(INSERT|UPDATE)\b/.test(statement)) await direct.exec(statement)

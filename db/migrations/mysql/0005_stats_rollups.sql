@@ -42,5 +42,6 @@ INSERT INTO `minute_stats` (`group_id`, `model`, `proxy_key_id`, `minute`, `requ
   SELECT coalesce(`group_id`, 0), `model`, coalesce(`proxy_key_id`, 0), `time` - `time` % 60000, sum(`type` = 'final'), sum(`type` = 'final' AND NOT `success`),
     sum(`type` = 'retry'), sum(`prompt_tokens`), sum(`completion_tokens`), sum(`cached_tokens`), sum(`cost`)
   FROM `request_logs` WHERE `time` >= UNIX_TIMESTAMP() * 1000 - 10800000 GROUP BY 1, 2, 3, 4;--> statement-breakpoint
-UPDATE `hourly_stats` `h` SET `retries` = (SELECT count(*) FROM `request_logs` `l` WHERE `l`.`type` = 'retry' AND `l`.`group_id` = `h`.`group_id`
-  AND `l`.`model` = `h`.`model` AND `l`.`time` >= `h`.`hour` AND `l`.`time` < `h`.`hour` + 3600000);
+INSERT INTO `hourly_stats` (`group_id`, `model`, `hour`, `retries`)
+  SELECT `group_id`, `model`, `time` - `time` % 3600000, count(*) FROM `request_logs` WHERE `type` = 'retry' AND `group_id` IS NOT NULL GROUP BY 1, 2, 3
+  ON DUPLICATE KEY UPDATE `retries` = VALUES(`retries`);
