@@ -4,7 +4,7 @@ import { ProxyError, sendError } from './errors'
 import { ConversionError, convertibleApi, formatOf, type ApiName, type BuiltRequest, type Format, type IrRequest } from './formats'
 import { bodyConverter, streamConverter } from './formats/stream'
 import { first } from './channels/types'
-import type { PreparedRequest } from './prepare'
+import { redirectOf, type PreparedRequest } from './prepare'
 import { redactSecret, upstreamErrorMessage } from './redact'
 import type { GroupRuntime } from './registry'
 
@@ -105,7 +105,7 @@ export function conversionFor(conv: Conversion | null, target: GroupRuntime): Fo
 export function prepareConverted(conv: Conversion, target: GroupRuntime, channelFormat: Format): PreparedRequest {
   const row = target.row
   const model = conv.ir.model
-  const redirect = row.modelRedirects?.[model]
+  const redirect = redirectOf(row.modelRedirects, model)
   if (redirect === undefined && row.modelRedirectStrict) throw new ProxyError(400, `model "${model}" is not available in group ${row.name}`, 'model_not_found')
   const upstreamModel = redirect ?? model
   let built: BuiltRequest

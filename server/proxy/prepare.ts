@@ -22,6 +22,15 @@ export type PreparedRequest = {
  * when one of them (or our stream_options for usage) changed it; otherwise the client's own
  * bytes go out. `json` is a private copy per group when it may be mutated.
  */
+/**
+ * The model a group redirects `model` to, if it does. Own keys only: the redirects are a plain
+ * object from JSON, and a client naming its model `constructor` or `__proto__` must not get
+ * Object's prototype members as a target.
+ */
+export function redirectOf(redirects: Record<string, string> | null | undefined, model: string): string | undefined {
+  return redirects && Object.hasOwn(redirects, model) ? redirects[model] : undefined
+}
+
 export function prepareRequest(
   g: GroupRuntime,
   channel: Channel,
@@ -35,8 +44,7 @@ export function prepareRequest(
   let upstreamModel = model
   let changed = false
   let body = json
-  const redirects = row.modelRedirects
-  const target = model ? redirects?.[model] : undefined
+  const target = model ? redirectOf(row.modelRedirects, model) : undefined
   if (target !== undefined) {
     upstreamModel = target
   } else if (row.modelRedirectStrict) {

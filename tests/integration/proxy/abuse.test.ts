@@ -57,6 +57,7 @@ describe('model limits cannot be sidestepped', () => {
       { name: 'claude', channel: 'anthropic', upstreams: up, models: ['claude-3-5-haiku-latest'], keys: ['sk-ant-abuse-upstream-00000001'] },
       { name: 'gem', channel: 'gemini', upstreams: up, models: ['*'], keys: ['AIza-abuse-upstream-000000001'] },
       { name: 'strict', channel: 'openai', upstreams: up, models: [], modelRedirects: { alias: 'gpt-4o-mini' }, modelRedirectStrict: true, keys: ['sk-abuse-upstream-0000000002'] },
+      { name: 'redir', channel: 'openai', upstreams: up, models: ['*'], modelRedirects: { alias: 'gpt-4o-mini' }, keys: ['sk-abuse-upstream-0000000003'] },
     ], [{ models: ['gpt-4o-mini'] }, { models: ['*gpt*mini*'] }, {}])
     ;[limited, globbed, open] = s.proxyKeys as [string, string, string]
   })
@@ -124,6 +125,20 @@ describe('model limits cannot be sidestepped', () => {
     expect(mock.requests.length).toBe(before)
     // Without limits a model-less request still goes through.
     expect((await chat(open, '{"messages":[]}', { 'content-type': 'application/json' })).status).toBe(200)
+  })
+
+  it('a model named like an object\'s built-in members is no redirect: relayed as named, or refused by a strict group', async () => {
+    for (const model of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] })
+      const before = mock.requests.length
+      const relayed = await chat(open, body, { 'content-type': 'application/json' }, '/proxy/redir/v1/chat/completions')
+      expect(relayed.status).toBe(200)
+      expect(mock.requests.slice(before).map(r => JSON.parse(r.body.toString()).model)).toEqual([model])
+      const strict = await chat(open, body, { 'content-type': 'application/json' }, '/proxy/strict/v1/chat/completions')
+      expect(strict.status).toBe(400)
+      expect((await strict.json()).error.message).toContain(`model "${model}" is not available`)
+    }
+    expect(s.server.output()).not.toMatch(/toLowerCase|proxy request failed/)
   })
 
   it('refuses a 300 KB model with 400 at once, and /health stays responsive', async () => {
