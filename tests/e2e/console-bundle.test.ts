@@ -1,3 +1,4 @@
+import type { Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserMissing, consoleSuite, startConsole, type Console } from './support/console'
 
@@ -14,7 +15,7 @@ describe.skipIf(browserMissing)(consoleSuite('first-load size'), () => {
     await page.context().clearCookies()
     const sizes: { url: string; type: string; bytes: number; encoding: string }[] = []
     const pending: Promise<void>[] = []
-    page.on('requestfinished', (req) => {
+    const onFinished = (req: Request) => {
       const type = req.resourceType()
       if (type !== 'script' && type !== 'stylesheet') return
       pending.push((async () => {
@@ -22,13 +23,16 @@ describe.skipIf(browserMissing)(consoleSuite('first-load size'), () => {
         const s = await req.sizes()
         sizes.push({ url: req.url(), type, bytes: s.responseBodySize, encoding: res?.headers()['content-encoding'] ?? '' })
       })())
-    })
+    }
+    page.on('requestfinished', onFinished)
     await page.goto(`${c.server.url}/login`)
     await page.locator('input[name="authKey"]').fill('test-admin-key-0123456789')
     await page.locator('button[type="submit"]').click()
     await page.waitForURL(`${c.server.url}/`)
     await page.locator('[data-test="stat-requests"]').waitFor()
     await page.waitForLoadState('networkidle')
+    // No more reads after this: a late request's sizes() would reject once the page closes.
+    page.off('requestfinished', onFinished)
     await Promise.all(pending)
     const total = sizes.reduce((n, s) => n + s.bytes, 0)
     console.log(`first console load: ${sizes.length} JS/CSS files, ${(total / 1024).toFixed(1)} KB compressed`)
