@@ -49,16 +49,32 @@ function connect(server: RunningServer): Omit<WorkerClient, 'worker'> {
 }
 
 /**
+ * Requests per worker from one scrape that heard from all `workers` (a worker slow to answer the
+ * primary's collection is left out of that scrape; ask again) and counted at least `atLeast` in all.
+ */
+async function settledCounts(server: RunningServer, workers: number, atLeast: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const counts = perWorker(await scrape(server))
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    if ((Object.keys(counts).length >= workers && total >= atLeast) || Date.now() > deadline) return counts
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
+/**
  * One client per worker, found by probing with `probe` (a proxy request that succeeds). Gives up
  * after a few connections more than workers.
  */
 export async function clientPerWorker(server: RunningServer, workers: number, probe: (c: Omit<WorkerClient, 'worker'>) => Promise<void>): Promise<WorkerClient[]> {
   const found = new Map<string, WorkerClient>()
+  const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0)
   for (let tries = 0; found.size < workers && tries < workers * 6; tries++) {
-    const before = perWorker(await scrape(server))
+    const before = await settledCounts(server, workers, 0)
     const c = connect(server)
     await probe(c)
-    const after = perWorker(await scrape(server))
+    // A worker counts a request when its response has ended, which can be just after the client read it.
+    const after = await settledCounts(server, workers, total(before) + 1)
     const hit = Object.keys(after).filter(w => after[w]! > (before[w] ?? 0))
     if (hit.length === 1 && !found.has(hit[0]!)) found.set(hit[0]!, { worker: hit[0]!, ...c })
     else await c.close()
