@@ -3,6 +3,7 @@ import { ConfigError, parseConfig, resolveSecrets, type Config } from '../config
 import { openDatabase } from '../core/storage'
 import { createTeardown } from '../core/teardown'
 import { createLogger, type Logger } from '../logger'
+import { reportLostLogRows } from '../services/logJournal'
 import { recoverInterruptedTasks } from '../services/tasks'
 import { createStoreHost, type StoreHost } from '../store/ipcHost'
 import { createMemoryStore } from '../store/memory'
@@ -49,6 +50,7 @@ export async function runPrimary(config: Config): Promise<void> {
     fail(`startup failed: ${(err as Error)?.stack ?? err}`)
   }
 
+  reportLostLogRows(config.dataDir, log)
   // With Redis the workers use it directly, as separate instances do.
   const store: Store | undefined = config.redisUrl ? undefined : createMemoryStore()
   const storeHost: StoreHost | undefined = store && createStoreHost(store)
@@ -92,6 +94,7 @@ export async function runPrimary(config: Config): Promise<void> {
         return
       }
       metricsHub.workerReplaced()
+      reportLostLogRows(config.dataDir, log)
       if (!ready) {
         log.error(`worker ${slot} exited with ${how} while starting; retrying in ${REBOOT_DELAY_MS / 1000}s`)
         setTimeout(() => { if (!draining) start(slot, true) }, REBOOT_DELAY_MS)

@@ -17,6 +17,7 @@ import { startLogRetention } from '../services/logRetention'
 import { createMetrics, type Metrics } from '../services/metrics'
 import { createPriceService, seedModelPrices, type PriceService } from '../services/prices'
 import { createReadinessProbe, type ReadinessProbe } from '../services/readiness'
+import { openLogJournal, reportLostLogRows } from '../services/logJournal'
 import { createRequestLog, type RequestLog } from '../services/requestLog'
 import type { Settings } from '../services/settings'
 import { createTaskRunner, type TaskRunner } from '../services/tasks'
@@ -98,8 +99,12 @@ export async function createKeygate(
       teardown.add('cluster metrics', shared.close)
       scraped = { ...metrics, render: shared.render }
     }
+    // With WORKERS > 1 the primary reports what dead workers lost; a lone process reports its predecessor's.
+    if (!worker) reportLostLogRows(config.dataDir, log)
+    const journal = openLogJournal(config.dataDir, log)
+    teardown.add('request log journal', journal.close)
     // Built before the engine so it closes after it: what the proxy logs while winding down is still written.
-    const requestLog = createRequestLog({ db, log, metrics, settings })
+    const requestLog = createRequestLog({ db, log, metrics, settings, journal })
     teardown.add('request log', requestLog.stop)
     teardown.add('request log retention', startLogRetention({ db, store, log, owner: instanceId, settings }))
     const tasks = createTaskRunner({ db, store, instanceId, log })

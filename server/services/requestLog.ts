@@ -2,6 +2,7 @@ import type { Db } from '../../db/client'
 import type { Logger } from '../logger'
 import { createLogIds } from '../proxy/ids'
 import type { RequestLogEntry } from '../proxy/ports'
+import { NO_JOURNAL, type LogJournal } from './logJournal'
 import { createLogBatchWriter, type LogBatchWriter } from './logWriter'
 import type { Metrics } from './metrics'
 import type { Settings } from './settings'
@@ -50,7 +51,7 @@ export class RequestLogBuffer {
   private held = 0
   dropped = 0
 
-  constructor(readonly capacity = REQUEST_LOG_CAPACITY) {}
+  constructor(readonly capacity = REQUEST_LOG_CAPACITY, private readonly journal: Pick<LogJournal, 'accepted' | 'settled'> = NO_JOURNAL) {}
 
   get depth() { return this.entries.length + this.held }
 
@@ -61,6 +62,7 @@ export class RequestLogBuffer {
       return false
     }
     this.entries.push(entry)
+    this.journal.accepted(1)
     if (this.entries.length % this.batchSize === 0) this.batchReady?.()
     return true
   }
@@ -83,7 +85,10 @@ export class RequestLogBuffer {
   }
 
   /** The writer is done with `n` held entries (written, or given up on). */
-  release(n: number) { this.held -= n }
+  release(n: number) {
+    this.held -= n
+    this.journal.settled(n)
+  }
 
   /** Puts held entries the writer could not get to back in front of the newer ones. */
   putBack(rest: RequestLogEntry[]) {
@@ -224,12 +229,14 @@ export type RequestLogDeps = {
   metrics: Pick<Metrics, 'tokens' | 'logsWritten' | 'logsDropped' | 'observeLogBuffer'>
   settings: Pick<Settings, 'current'>
   capacity?: number
+  /** Counts what a crash would lose, for the next start to report (server/services/logJournal.ts). */
+  journal?: LogJournal
 }
 
 /** The buffer and its writer, writing every `request_log_write_interval_seconds` (and early under load). */
 export function createRequestLog(deps: RequestLogDeps): RequestLog {
   const { metrics } = deps
-  const buffer = new RequestLogBuffer(deps.capacity)
+  const buffer = new RequestLogBuffer(deps.capacity, deps.journal)
   const writer = new RequestLogWriter({ db: deps.db, log: deps.log, buffer, metrics })
   metrics.observeLogBuffer(() => buffer.depth)
   writer.start(() => deps.settings.current().request_log_write_interval_seconds * 1000)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,8 +13,8 @@ import { startServer } from '../support/server'
  *   /ready answers 503 (or the port no longer accepts) and a new request is refused cleanly (an
  *   error in the caller's shape, or a refused connection), never left hanging; exit code 0.
  * - SIGKILL and restart: key states and settings survive; of the request log, only the rows still
- *   buffered in memory (written every second) may be lost; requests in flight on the killed
- *   process fail, nothing else.
+ *   buffered in memory (written every second) may be lost, and the next start logs how many;
+ *   requests in flight on the killed process fail, nothing else.
  */
 const KEY = 'sk-fault-process-upstream-00000001'
 const BAD = 'sk-fault-process-upstream-bad-0002'
@@ -61,7 +61,7 @@ describe('fault matrix: process', () => {
     expect(Date.now() - signalled).toBeLessThan(15_000 + 5000)
   }, 90_000)
 
-  it('SIGKILL and restart: key states and settings survive; only buffered log rows may be lost', async () => {
+  it('SIGKILL and restart: key states and settings survive; only buffered log rows are lost, and the next start counts them', async () => {
     const s = await startSeeded([{ name: 'g', channel: 'openai', upstreams: [{ url: mock.url, weight: 1 }], keys: [KEY, BAD, OFF], config: { blacklist_threshold: 1 } }],
       [{}], { dataDir })
     const pk = s.proxyKeys[0]!
@@ -73,11 +73,16 @@ describe('fault matrix: process', () => {
     let served = 0
     for (let i = 0; i < 20; i++) if ((await fetch(`${s.server.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: headers(pk), body: body(false) })).status === 200) served++
     expect(served).toBe(20)
-    // Let the key states (500 ms batches) and the log (every second) reach the database, then send
-    // a last burst that may still be buffered when the process dies.
+    // Let the key states (500 ms batches) and the log (every second) reach the database; then
+    // space log writes a minute apart (the write already scheduled comes first), so that the last
+    // burst is still buffered when the process dies.
+    await new Promise(r => setTimeout(r, 1500))
+    expect((await s.server.api('PATCH', '/api/settings', { request_log_write_interval_seconds: 60 })).status).toBe(200)
     await new Promise(r => setTimeout(r, 1500))
     const written = (await s.server.api('GET', '/api/logs?type=final&pageSize=1')).body.total
     const burst = await Promise.all(Array.from({ length: 10 }, () => fetch(`${s.server.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: headers(pk), body: body(false) }).then(r => r.status, () => 0)))
+    expect(burst.filter(x => x === 200)).toHaveLength(10)
+    const killedPid = s.server.process.pid
     s.server.process.kill('SIGKILL')
     await new Promise(r => s.server.process.once('exit', r))
 
@@ -90,14 +95,21 @@ describe('fault matrix: process', () => {
       const settings = Object.fromEntries(((await again.api('GET', '/api/settings')).body as any[]).map(x => [x.key, x.value]))
       expect(settings).toMatchObject({ max_retries: 7, cooldown_seconds: 90 })
       const after = (await again.api('GET', '/api/logs?type=final&pageSize=1')).body.total
-      // Everything written before the burst is there; of the burst, what was still buffered may be gone.
-      expect(after).toBeGreaterThanOrEqual(written)
-      expect(after).toBeLessThanOrEqual(written + burst.length)
+      // Everything written before the burst is there; the burst was buffered, and its loss is
+      // reported at this start: exactly the answered requests that have no row.
+      const lost = /request log: (\d+) rows buffered by the previous process \(pid (\d+)\) were lost/.exec(again.output())
+      expect(lost, 'the start reports the lost rows').not.toBeNull()
+      expect(Number(lost![2])).toBe(killedPid)
+      expect(after).toBe(written)
+      expect(Number(lost![1])).toBe(written + burst.length - after)
+      // Reported once: the report's journal is gone, and a clean stop leaves none behind.
+      expect(readdirSync(join(dataDir, 'log-journal')).filter(n => !n.includes(`-${again.process.pid}.`))).toEqual([])
       // The restarted instance serves with the surviving states: never the banned or disabled key.
       mock.reset()
       const r = await fetch(`${again.url}/proxy/g/v1/chat/completions`, { method: 'POST', headers: headers(pk), body: body(false) })
       expect(r.status).toBe(200)
       expect(mock.keysUsed()).toEqual([KEY])
     } finally { await again.stop() }
+    expect(readdirSync(join(dataDir, 'log-journal')), 'a clean stop leaves no journal').toEqual([])
   }, 90_000)
 })
