@@ -12,6 +12,8 @@ import type { Logger } from '../logger'
  * cache: it survives the process being killed (the kernel holds the page), not the machine
  * crashing or losing power, which this does not try to cover. A clean shutdown removes the file;
  * the next start reads the files of processes that are gone and logs accepted − written.
+ * The count is exact but for a batch whose transaction had committed when the process died
+ * before marking it done: those rows are in the database and also reported as lost.
  *
  * The journal is a report, never a reason to fail: a DATA_DIR that cannot be written leaves the
  * process serving without one, and a file that does not read as a journal is set aside with a
